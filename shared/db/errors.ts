@@ -1,0 +1,53 @@
+/** Node socket errors that mean the database could not be reached. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+])
+
+/**
+ * SQLSTATE classes and codes worth retrying: the server is starting, shutting down, out of
+ * connections or resources, or the transaction lost a race with another one.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57P']
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014'])
+
+/** Messages node-postgres uses for pool and connection failures that carry no code. */
+const TRANSIENT_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'connection timeout',
+  'Client has encountered a connection error',
+  'Too many connections',
+]
+
+export function isTransientDatabaseError(err: unknown): err is Error {
+  if (!(err instanceof Error)) {
+    return false
+  }
+  const code = (err as Error & { code?: unknown }).code
+  if (typeof code === 'string') {
+    if (NETWORK_ERROR_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) {
+      return true
+    }
+    if (TRANSIENT_SQLSTATE_CLASSES.some((prefix) => code.startsWith(prefix))) {
+      return true
+    }
+  }
+  if (err instanceof AggregateError) {
+    return err.errors.some(isTransientDatabaseError)
+  }
+  return TRANSIENT_MESSAGES.some((message) => err.message.includes(message))
+}
+
+/** Deadlocks and serialization failures: the transaction may simply be run again. */
+export function isRetryableTransactionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '40001' || code === '40P01'
+}

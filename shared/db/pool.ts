@@ -1,0 +1,68 @@
+import pg from 'pg'
+
+import type { Logger } from '../logger.ts'
+import { isRetryableTransactionError } from './errors.ts'
+
+export type Pool = pg.Pool
+export type PoolClient = pg.PoolClient
+
+export interface PoolOptions {
+  /** Connections; 1 for embedded PGlite, which serialises everything anyway. */
+  max?: number
+  applicationName: string
+  logger: Logger
+  /** Fail fast when the pool is exhausted or the server is away, so the caller can answer 503. */
+  connectionTimeoutMillis?: number
+  statementTimeoutMillis?: number
+}
+
+export function createPool(connectionString: string, options: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMillis ?? 60_000,
+  })
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'))
+  return pool
+}
+
+/**
+ * Runs `work` in one transaction on one client and always releases the client. A deadlock or
+ * serialization failure rolls back and runs `work` again (up to `attempts` times), which is safe
+ * because nothing of a rolled-back transaction remains.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+  { attempts = 3 }: { attempts?: number } = {}
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+      })
+      if (attempt >= attempts || !isRetryableTransactionError(err)) {
+        throw err
+      }
+    } finally {
+      // A client whose rollback failed is in an unknown state: destroy it instead of reusing it.
+      client.release(broken)
+    }
+  }
+}
+
+/** Readiness check: the database answers a trivial query. */
+export async function pingDatabase(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1')
+}

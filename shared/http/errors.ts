@@ -1,0 +1,71 @@
+import type { ErrorHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+import { isTransientDatabaseError } from '../db/errors.ts'
+import type { Logger } from '../logger.ts'
+
+/**
+ * An error whose HTTP status tells Knative what to do with the event: 400/422 are final (the
+ * event goes to the dead-letter sink), 429 and 5xx are retried.
+ * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md
+ */
+export class HttpError extends Error {
+  override name = 'HttpError'
+  readonly status: ContentfulStatusCode
+  readonly details: unknown
+
+  constructor(status: ContentfulStatusCode, message: string, details?: unknown) {
+    super(message)
+    this.status = status
+    this.details = details
+  }
+}
+
+/** A request that will never succeed as sent: malformed, not a CloudEvent, wrong type or data. */
+export class BadRequestError extends HttpError {
+  constructor(message: string, details?: unknown) {
+    super(400, message, details)
+  }
+}
+
+/** A dependency (database, Kafka, OpenSky) is down or saturated: worth retrying later. */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string, details?: unknown) {
+    super(503, message, details)
+  }
+}
+
+/** JSON body of every error response: `{ error, details? }`. */
+export interface ErrorBody {
+  error: string
+  details?: unknown
+}
+
+/**
+ * The one place that turns exceptions into responses. Database outages become 503 so Knative
+ * retries them; anything unexpected is a 500 and is logged with its stack.
+ */
+export function errorHandler(logger: Logger): ErrorHandler {
+  return function errorHandler(err, c) {
+    if (err instanceof HttpError) {
+      if (err.status >= 500) {
+        logger.warn({ err, status: err.status }, err.message)
+      }
+      const body: ErrorBody = { error: err.message }
+      if (err.details !== undefined) {
+        body.details = err.details
+      }
+      return c.json(body, err.status)
+    }
+    if (err instanceof HTTPException) {
+      return c.json({ error: err.message || 'request rejected' }, err.status)
+    }
+    if (isTransientDatabaseError(err)) {
+      logger.warn({ err }, 'database unavailable')
+      return c.json({ error: `database unavailable: ${err.message}` }, 503)
+    }
+    logger.error({ err }, 'unhandled error')
+    return c.json({ error: 'internal error' }, 500)
+  }
+}
