@@ -12,7 +12,9 @@ const outdir = join(root, 'dist')
 
 export function functionNames(): string[] {
   return readdirSync(join(root, 'functions'), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, 'functions', entry.name, 'index.ts')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, 'functions', entry.name, 'index.ts'))
+    )
     .map((entry) => entry.name)
     .sort()
 }

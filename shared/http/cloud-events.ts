@@ -26,7 +26,8 @@ export function cloudEvents(): MiddlewareHandler {
     let decoded: CloudEvent<unknown> | CloudEvent<unknown>[]
     try {
       // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
-      decoded = HTTP.toEvent<unknown>({ headers, body }) as CloudEvent<unknown> | CloudEvent<unknown>[]
+      decoded = HTTP.toEvent<unknown>({ headers, body }) as
+        CloudEvent<unknown> | CloudEvent<unknown>[]
     } catch (err) {
       throw toBadRequest(err)
     }

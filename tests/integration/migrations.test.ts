@@ -83,10 +83,16 @@ describe('migrations', () => {
       'constraint live_flights FOREIGN KEY (flight_uuid) REFERENCES flight_histories(flight_uuid)'
     )
     const indexes = schema.filter((line) => line.startsWith('index '))
-    expect(indexes.join('\n')).toMatch(/live_flights_last_contact_idx ON public.live_flights .*\(last_contact\)/)
-    expect(indexes.join('\n')).toMatch(/flight_histories_icao24_start_time_idx .*\(icao24, start_time DESC\)/)
+    expect(indexes.join('\n')).toMatch(
+      /live_flights_last_contact_idx ON public.live_flights .*\(last_contact\)/
+    )
+    expect(indexes.join('\n')).toMatch(
+      /flight_histories_icao24_start_time_idx .*\(icao24, start_time DESC\)/
+    )
     expect(indexes.join('\n')).toMatch(/flight_histories_open_idx .*WHERE \(end_time IS NULL\)/)
-    expect(indexes.join('\n')).toMatch(/flight_histories_callsign_idx .*\(callsign text_pattern_ops/)
+    expect(indexes.join('\n')).toMatch(
+      /flight_histories_callsign_idx .*\(callsign text_pattern_ops/
+    )
   })
 
   it('is a no-op when run again', async () => {
@@ -109,7 +115,10 @@ describe('migrations', () => {
     const runs = await Promise.all(
       Array.from({ length: 5 }, () => migrate({ databaseUrl: url, logger: silentLogger }))
     )
-    expect(runs.flat().sort()).toEqual(['000001_create_flight_tables', '000002_create_sweeper_tables'])
+    expect(runs.flat().sort()).toEqual([
+      '000001_create_flight_tables',
+      '000002_create_sweeper_tables',
+    ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
     expect(recorded).toHaveLength(2)
   })

@@ -1,0 +1,87 @@
+import type { StateVector } from '../../shared/opensky/state-vector.ts'
+
+/** A state ready for the database: positioned, deduplicated, in the units the tables use. */
+export interface LiveState {
+  icao24: string
+  callsign: string | null
+  originCountry: string | null
+  lat: number
+  lon: number
+  altitude: number | null
+  geoAltitude: number | null
+  velocityKmh: number | null
+  heading: number | null
+  verticalRate: number | null
+  onGround: boolean
+  squawk: string | null
+  spi: boolean
+  positionSource: number | null
+  category: number | null
+  /** Unix seconds of the position (OpenSky's time_position, else last_contact). */
+  positionTime: number
+  timePosition: number | null
+  lastContact: number
+}
+
+export interface PreparedStates {
+  states: LiveState[]
+  droppedNoPosition: number
+  droppedDuplicate: number
+}
+
+const MS_TO_KMH = 3.6
+
+/**
+ * Drops states without a position, converts units, and keeps only the newest state per aircraft
+ * (a batch may hold one aircraft twice; one upsert statement must not touch a row twice).
+ * The result is sorted by icao24 so concurrent writers lock rows in the same order.
+ */
+export function prepareStates(vectors: readonly StateVector[]): PreparedStates {
+  const newest = new Map<string, LiveState>()
+  let droppedNoPosition = 0
+  let droppedDuplicate = 0
+  for (const vector of vectors) {
+    if (vector.latitude === null || vector.longitude === null) {
+      droppedNoPosition++
+      continue
+    }
+    const state = toLiveState(vector, vector.latitude, vector.longitude)
+    const seen = newest.get(state.icao24)
+    if (seen) {
+      droppedDuplicate++
+      if (seen.lastContact >= state.lastContact) {
+        continue
+      }
+    }
+    newest.set(state.icao24, state)
+  }
+  const states = [...newest.values()].sort((a, b) =>
+    a.icao24 < b.icao24 ? -1 : a.icao24 > b.icao24 ? 1 : 0
+  )
+  return { states, droppedNoPosition, droppedDuplicate }
+}
+
+function toLiveState(vector: StateVector, lat: number, lon: number): LiveState {
+  return {
+    icao24: vector.icao24,
+    callsign: vector.callsign,
+    originCountry: vector.originCountry,
+    lat,
+    lon,
+    altitude: vector.baroAltitude,
+    geoAltitude: vector.geoAltitude,
+    velocityKmh: vector.velocity === null ? null : vector.velocity * MS_TO_KMH,
+    heading: vector.trueTrack,
+    verticalRate: vector.verticalRate,
+    onGround: vector.onGround,
+    squawk: vector.squawk,
+    spi: vector.spi,
+    positionSource: vector.positionSource,
+    category: vector.category,
+    // A position can be much older than last_contact (OpenSky keeps the last known one), so the
+    // route records it at the time it was measured.
+    positionTime: Math.min(vector.timePosition ?? vector.lastContact, vector.lastContact),
+    timePosition: vector.timePosition,
+    lastContact: vector.lastContact,
+  }
+}
