@@ -190,16 +190,17 @@ export class CreditPacer {
     const missing = this.cost - this.#allowance
     const rate = this.#rate(nowMs)
     const midnight = nextUtcMidnight(nowMs)
-    if (rate <= 0) {
-      return Math.max(midnight, this.#blockedUntil)
+    const beforeMidnight = rate * ((midnight - nowMs) / 1000)
+    if (rate > 0 && beforeMidnight >= missing) {
+      return nowMs + wholeMs((missing / rate) * 1000)
     }
-    const at = nowMs + Math.ceil((missing / rate) * 1000)
-    // Past midnight the rate is the full budget rate again: never later than midnight + refill.
-    if (at > midnight) {
-      const afterMidnight = missing - rate * ((midnight - nowMs) / 1000)
-      const fullRate = this.dailyCredits / SECONDS_PER_DAY
-      return midnight + Math.ceil((Math.max(0, afterMidnight) / fullRate) * 1000)
-    }
-    return at
+    // Past midnight the remaining credits refill and the full budget rate applies again.
+    const fullRate = this.dailyCredits / SECONDS_PER_DAY
+    return midnight + wholeMs(((missing - beforeMidnight) / fullRate) * 1000)
   }
+}
+
+/** Rounds up to whole milliseconds, ignoring float noise (64800.00000001 is 64800). */
+function wholeMs(ms: number): number {
+  return Math.ceil(ms - 1e-6)
 }

@@ -117,8 +117,8 @@ export function planLeg(
   const cruiseDistance = Math.max(0, airborneDistance - climbDistance - descentDistance)
   const cruiseTime = cruiseDistance / cruiseSpeed
 
-  const taxiOutTime = random.between(240, 720)
-  const taxiInTime = random.between(150, 540)
+  const taxiOutTime = random.between(180, 540)
+  const taxiInTime = random.between(120, 360)
   const startStand = destinationPoint(origin, random.between(0, 360), taxiOutSpeed * taxiOutTime)
   const endStand = destinationPoint(destination, random.between(0, 360), taxiInSpeed * taxiInTime)
 

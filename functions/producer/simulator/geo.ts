@@ -69,11 +69,6 @@ export function pointAt(circle: GreatCircle, fraction: number): LatLon {
   return { lat: Math.atan2(z, Math.sqrt(x * x + y * y)) / DEG, lon: Math.atan2(y, x) / DEG }
 }
 
-/** The point at `fraction` (0..1) of the great circle from a to b. */
-export function interpolate(a: LatLon, b: LatLon, fraction: number): LatLon {
-  return pointAt(greatCircle(a, b), fraction)
-}
-
 function unitVector(point: LatLon): [number, number, number] {
   const lat = point.lat * DEG
   const lon = point.lon * DEG

@@ -322,11 +322,11 @@ function rowAt(slot: Slot, time: number, bbox: BoundingBox | null): OpenSkyState
     leg.start,
     lastContact === Math.floor(arrival) ? lastContact : lastContact - positionLag
   )
+  // One instant for everything, so position, altitude, speed and climb rate agree.
   const position = kinematicsAt(leg.plan, timePosition - leg.start)
   if (bbox && !containsPosition(bbox, position.lat, position.lon)) {
     return null
   }
-  const motion = kinematicsAt(leg.plan, lastContact - leg.start)
   const hasPosition = !leg.withoutPosition
   const altitude = position.altitude === null ? null : quantizeFeet(position.altitude, 25)
   const geoAltitude =
@@ -343,11 +343,11 @@ function rowAt(slot: Slot, time: number, bbox: BoundingBox | null): OpenSkyState
     hasPosition ? round(position.lat, 4) : null,
     hasPosition ? altitude : null,
     position.onGround,
-    round(motion.velocity, 2),
-    round(motion.track, 2) % 360,
-    motion.verticalRate === null
+    round(position.velocity, 2),
+    round(position.track, 2) % 360,
+    position.verticalRate === null
       ? null
-      : round(Math.round(motion.verticalRate / FPM_STEP) * FPM_STEP, 2),
+      : round(Math.round(position.verticalRate / FPM_STEP) * FPM_STEP, 2),
     null,
     hasPosition ? geoAltitude : null,
     leg.squawk,
