@@ -72,7 +72,9 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
       const worker = async () => {
         for (let event = queue.shift(); event; event = queue.shift()) {
           try {
-            bytes += await post(event)
+            // not `bytes += await ...`: that reads `bytes` before the await and loses updates
+            const sent = await post(event)
+            bytes += sent
           } catch (err) {
             undelivered.push(event)
             problems.push((err as Error).message)
