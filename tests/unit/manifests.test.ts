@@ -624,6 +624,17 @@ describe('Knative functions and event sources', () => {
     expect(servers.filter((server) => !bootstraps.includes(server))).toEqual([])
   })
 
+  it('agrees on partitions and the flight timeout wherever a setting repeats them', () => {
+    const values = (key: string) =>
+      configMaps.flatMap((map) => (map.data?.[key] === undefined ? [] : [map.data[key]]))
+    const partitions = (name: string) =>
+      (kafkaTopics.find((t) => topicName(t) === name)?.spec as { partitions: number }).partitions
+    for (const map of configMaps.filter((m) => m.data?.KAFKA_PARTITIONS !== undefined)) {
+      expect(Number(map.data!.KAFKA_PARTITIONS)).toBe(partitions(map.data!.KAFKA_TOPIC!))
+    }
+    expect(new Set(values('FLIGHT_TIMEOUT_SECONDS')).size).toBe(1)
+  })
+
   it('keeps flight_raw_data at 6 partitions for 6 hours with the delete policy', () => {
     const topic = kafkaTopics.find((t) => topicName(t) === 'flight_raw_data')
     expect(topic?.spec).toMatchObject({
