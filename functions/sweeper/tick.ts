@@ -162,11 +162,8 @@ async function endSilentFlights(
     slowestBatchMs: 0,
     complete: true,
   }
+  // At least one batch per tick, so even a tick that starts late makes progress.
   for (;;) {
-    if (!withinBudget()) {
-      report.complete = false
-      break
-    }
     const batchStarted = performance.now()
     const batch = await endSilentFlightsBatch(pool, {
       timeoutSeconds: config.flightTimeoutSeconds,
@@ -185,6 +182,10 @@ async function endSilentFlights(
     // A short batch means the backlog is gone (or the rest is locked by a processor right now,
     // which ends it or brings it back to life; the next tick picks up what is left).
     if (batch.liveRowsDeleted < config.sweepBatchSize) {
+      break
+    }
+    if (!withinBudget()) {
+      report.complete = false
       break
     }
   }
@@ -288,13 +289,13 @@ async function applyRetention(
   const drain = async (deleteBatch: () => Promise<number>): Promise<number> => {
     let deleted = 0
     for (;;) {
-      if (!withinBudget()) {
-        report.complete = false
-        return deleted
-      }
       const count = await deleteBatch()
       deleted += count
       if (count < batchSize) {
+        return deleted
+      }
+      if (!withinBudget()) {
+        report.complete = false
         return deleted
       }
     }
