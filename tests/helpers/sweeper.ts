@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
-import { CloudEvent } from 'cloudevents'
+import { CloudEvent, HTTP } from 'cloudevents'
 import type pg from 'pg'
+import { pino } from 'pino'
 
 import type { SweeperDeps } from '../../functions/sweeper/app.ts'
 import { createApp } from '../../functions/sweeper/app.ts'
@@ -72,4 +75,63 @@ export function createTestSweeper(
       }
     },
   }
+}
+
+/** A local K_SINK: records every CloudEvent POSTed to it, and can refuse them for a while. */
+export interface AlertReceiver {
+  url: string
+  /** Events answered with 2xx, in arrival order. */
+  accepted: CloudEvent<unknown>[]
+  /** Events answered with `refuseWith`, in arrival order. */
+  refused: CloudEvent<unknown>[]
+  /** While set, every request gets this status (e.g. 503) instead of 202. */
+  refuseWith: number | undefined
+  close(): Promise<void>
+}
+
+export async function startAlertReceiver(): Promise<AlertReceiver> {
+  const receiver: AlertReceiver = {
+    url: '',
+    accepted: [],
+    refused: [],
+    refuseWith: undefined,
+    close: async () => {},
+  }
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      try {
+        const decoded = HTTP.toEvent({
+          headers: request.headers as Record<string, string>,
+          body: Buffer.concat(chunks).toString('utf8'),
+        })
+        const events = (Array.isArray(decoded) ? decoded : [decoded]) as CloudEvent<unknown>[]
+        const status = receiver.refuseWith
+        ;(status === undefined ? receiver.accepted : receiver.refused).push(...events)
+        response.writeHead(status ?? 202).end()
+      } catch (err) {
+        response.writeHead(400).end(String(err))
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  receiver.url = `http://127.0.0.1:${port}/`
+  receiver.close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()))
+      server.closeAllConnections()
+    })
+  return receiver
+}
+
+/** A JSON logger like the function's, whose lines the test can read. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = []
+  const logger = pino(
+    { level: 'debug', formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }
+  )
+  return { logger, lines }
 }
