@@ -66,7 +66,16 @@ export const envSchema = z.object({
         return z.NEVER
       }
     })
-    .pipe(z.object({ extensions: z.record(z.string(), z.string()).default({}) }))
+    .pipe(
+      z.object({
+        extensions: z
+          .record(
+            z.string().regex(/^[a-z0-9]+$/, 'extension names are lowercase letters and digits'),
+            z.string()
+          )
+          .default({}),
+      })
+    )
     .optional(),
   /** Per attempt to deliver one alert event to K_SINK. */
   ALERT_SINK_TIMEOUT_MS: positiveInt.default(5_000),

@@ -103,7 +103,7 @@ export async function startAlertReceiver(): Promise<AlertReceiver> {
     request.on('end', () => {
       try {
         const decoded = HTTP.toEvent({
-          headers: request.headers as Record<string, string>,
+          headers: request.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         })
         const events = (Array.isArray(decoded) ? decoded : [decoded]) as CloudEvent<unknown>[]

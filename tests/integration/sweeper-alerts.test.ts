@@ -162,7 +162,7 @@ describe('sweeper: data-freshness alert', () => {
       raised: ['data-freshness'],
       notifications: { sent: 0, failed: 1, pending: 1 },
     })
-    expect(raising.body.alerts.notifications).toMatchObject({ error: expect.stringMatching(/503/) })
+    expect(raising.body.alerts.notifications).toMatchObject({ error: 'K_SINK answered 503' })
 
     // Cleared while the sink is still down: both transitions wait, in order.
     await lastWrite(0)
