@@ -43,98 +43,47 @@ export interface ApplyStatesResult {
   waypointsAppended: number
 }
 
-/**
- * Thrown when another transaction inserted one of this batch's new aircraft between the lookup
- * and the upsert. SQLSTATE 40001 makes `withTransaction` run the whole delivery again, which then
- * sees the other writer's row.
- */
-export class ConcurrentFlightStartError extends Error {
-  override name = 'ConcurrentFlightStartError'
-  readonly code = '40001'
-}
-
-/**
- * The processor's write, as one statement: lock the batch's known aircraft in icao24 order,
- * decide per aircraft (new flight, flight restarted after the timeout, waypoint due, or a plain
- * update), write flight_histories, then upsert live_flights for the whole batch in icao24 order.
- * Everything is decided in the data's own time, so a replay gives the same result, and an older
- * or equal state changes nothing, so a redelivery changes nothing.
- */
-const APPLY_STATES_SQL = `
-WITH input AS MATERIALIZED (
+/** The batch as rows: one array parameter per column, after the two rules ($1, $2). */
+export const UNNEST_INPUT = `
   SELECT * FROM unnest(
-    $1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[],
-    $8::float8[], $9::float8[], $10::float8[], $11::bool[], $12::text[], $13::bool[],
-    $14::int2[], $15::int2[], $16::int8[], $17::int8[], $18::int8[]
+    $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
+    $10::float8[], $11::float8[], $12::float8[], $13::bool[], $14::text[], $15::bool[],
+    $16::int2[], $17::int2[], $18::int8[], $19::int8[], $20::int8[]
   ) AS t(icao24, callsign, origin_country, lat, lon, altitude, geo_altitude, velocity_kmh,
          heading, vertical_rate, on_ground, squawk, spi, position_source, category,
-         time_position, last_contact, position_time)
-),
-previous AS (
-  SELECT icao24, flight_uuid, last_contact, last_waypoint_at
-  FROM live_flights
-  WHERE icao24 = ANY ($1::text[])
-  ORDER BY icao24
-  FOR UPDATE
-),
-decided AS MATERIALIZED (
-  SELECT i.*,
-         to_timestamp(i.last_contact) AS contact_at,
-         to_timestamp(i.position_time) AS position_at,
-         p.flight_uuid AS previous_flight,
-         p.last_contact AS previous_contact,
-         p.last_waypoint_at AS previous_waypoint_at,
-         CASE
-           WHEN p.icao24 IS NULL THEN 'start'
-           WHEN to_timestamp(i.last_contact) - p.last_contact > make_interval(secs => $20) THEN 'restart'
-           WHEN to_timestamp(i.position_time) - p.last_waypoint_at >= make_interval(secs => $19) THEN 'append'
-           ELSE 'update'
-         END AS action
-  FROM input i
-  LEFT JOIN previous p USING (icao24)
-  WHERE p.icao24 IS NULL OR to_timestamp(i.last_contact) > p.last_contact
-),
-planned AS MATERIALIZED (
-  SELECT d.*,
-         CASE WHEN d.action IN ('start', 'restart') THEN gen_random_uuid() END AS new_flight
-  FROM decided d
-),
-ended AS (
-  UPDATE flight_histories f
-  SET end_time = p.previous_contact
-  FROM planned p
-  WHERE p.action = 'restart' AND f.flight_uuid = p.previous_flight AND f.end_time IS NULL
-  RETURNING 1
-),
-started AS (
-  INSERT INTO flight_histories (flight_uuid, icao24, callsign, origin_country, start_time, route_data)
-  SELECT new_flight, icao24, callsign, origin_country, contact_at,
-         jsonb_build_array(jsonb_build_array(lat, lon, position_time))
-  FROM planned
-  WHERE new_flight IS NOT NULL
-  RETURNING 1
-),
-appended AS (
-  UPDATE flight_histories f
-  SET route_data = f.route_data || jsonb_build_array(jsonb_build_array(p.lat, p.lon, p.position_time)),
-      callsign = COALESCE(f.callsign, p.callsign)
-  FROM planned p
-  WHERE p.action = 'append' AND f.flight_uuid = p.previous_flight
-  RETURNING 1
+         time_position, last_contact, position_time)`
+
+/**
+ * The processor's write, as one statement. One bulk upsert of live_flights in icao24 order makes
+ * every decision against the stored row it has locked, so concurrent writers of one aircraft
+ * are serialised and each sees the other's result:
+ * - a new aircraft gets its row and a new flight (`started`), with its first waypoint;
+ * - a known one is updated only by a newer state (an older or equal one changes nothing, so a
+ *   redelivery changes nothing), and its `last_waypoint_at` moves when the position is at least
+ *   the waypoint interval newer, in the data's own time, which `appended` turns into a waypoint;
+ * - one silent for longer than the flight timeout is left alone and reported in
+ *   `restart_candidates`, so its flight can be ended at its last contact first.
+ * `$1` is the waypoint interval and `$2` the flight timeout, in seconds; `input` yields the
+ * batch's rows (the benchmark feeds it from generate_series to measure the server's ceiling).
+ */
+export function applyStatesStatement(input = UNNEST_INPUT): string {
+  return `
+WITH input AS MATERIALIZED (
+  SELECT s.*, to_timestamp(s.last_contact) AS contact_at, to_timestamp(s.position_time) AS position_at,
+         gen_random_uuid() AS candidate_flight
+  FROM (${input}) AS s
 ),
 upserted AS (
   INSERT INTO live_flights AS l (
     icao24, flight_uuid, callsign, origin_country, lat, lon, altitude, geo_altitude, velocity_kmh,
     heading, vertical_rate, on_ground, squawk, spi, position_source, category, time_position,
     last_contact, last_waypoint_at, updated_at)
-  SELECT icao24, COALESCE(new_flight, previous_flight), callsign, origin_country, lat, lon,
-         altitude, geo_altitude, velocity_kmh, heading, vertical_rate, on_ground, squawk, spi,
-         position_source, category, to_timestamp(time_position), contact_at,
-         CASE WHEN action = 'update' THEN previous_waypoint_at ELSE position_at END, now()
-  FROM planned
+  SELECT icao24, candidate_flight, callsign, origin_country, lat, lon, altitude, geo_altitude,
+         velocity_kmh, heading, vertical_rate, on_ground, squawk, spi, position_source, category,
+         to_timestamp(time_position), contact_at, position_at, now()
+  FROM input
   ORDER BY icao24
   ON CONFLICT (icao24) DO UPDATE SET
-    flight_uuid = excluded.flight_uuid,
     callsign = COALESCE(excluded.callsign, l.callsign),
     origin_country = excluded.origin_country,
     lat = excluded.lat,
@@ -151,35 +100,89 @@ upserted AS (
     category = excluded.category,
     time_position = excluded.time_position,
     last_contact = excluded.last_contact,
-    last_waypoint_at = excluded.last_waypoint_at,
+    last_waypoint_at = CASE
+      WHEN excluded.last_waypoint_at - l.last_waypoint_at >= make_interval(secs => $1)
+      THEN excluded.last_waypoint_at
+      ELSE l.last_waypoint_at
+    END,
     updated_at = excluded.updated_at
   WHERE excluded.last_contact > l.last_contact
-  RETURNING (xmax = 0) AS inserted
+    AND excluded.last_contact - l.last_contact <= make_interval(secs => $2)
+  RETURNING icao24, flight_uuid, (xmax = 0) AS inserted, last_waypoint_at
+),
+started AS (
+  INSERT INTO flight_histories (flight_uuid, icao24, callsign, origin_country, start_time, route_data)
+  SELECT u.flight_uuid, i.icao24, i.callsign, i.origin_country, i.contact_at,
+         jsonb_build_array(jsonb_build_array(i.lat, i.lon, i.position_time))
+  FROM upserted u
+  JOIN input i USING (icao24)
+  WHERE u.inserted
+  RETURNING 1
+),
+appended AS (
+  UPDATE flight_histories f
+  SET route_data = f.route_data || jsonb_build_array(jsonb_build_array(i.lat, i.lon, i.position_time)),
+      callsign = COALESCE(f.callsign, i.callsign)
+  FROM upserted u
+  JOIN input i USING (icao24)
+  WHERE NOT u.inserted
+    AND u.last_waypoint_at = i.position_at
+    AND f.flight_uuid = u.flight_uuid
+    -- the position is newer than the route's last waypoint (not the same one heard again)
+    AND (f.route_data -> -1 ->> 2)::bigint < i.position_time
+  RETURNING 1
 )
 SELECT
-  (SELECT count(*) FROM planned)::int AS planned,
-  (SELECT count(*) FROM planned WHERE action = 'start')::int AS planned_inserts,
   (SELECT count(*) FROM upserted)::int AS upserted,
-  (SELECT count(*) FROM upserted WHERE inserted)::int AS inserted,
   (SELECT count(*) FROM started)::int AS flights_started,
-  (SELECT count(*) FROM ended)::int AS flights_ended,
-  (SELECT count(*) FROM appended)::int AS waypoints_appended
+  (SELECT count(*) FROM appended)::int AS waypoints_appended,
+  -- Not written, and silent for longer than the timeout as of this statement's snapshot, or
+  -- inserted by a concurrent writer after it: the caller checks these against the locked rows.
+  ARRAY(
+    SELECT i.icao24 FROM input i
+    LEFT JOIN live_flights l USING (icao24)
+    WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.icao24 = i.icao24)
+      AND (l.icao24 IS NULL OR i.contact_at - l.last_contact > make_interval(secs => $2))
+  ) AS restart_candidates
 `
-
-interface ApplyStatesRow {
-  planned: number
-  planned_inserts: number
-  upserted: number
-  inserted: number
-  flights_started: number
-  flights_ended: number
-  waypoints_appended: number
 }
 
-/** The statement's parameters: one array literal per column, then the two rules. */
+const APPLY_STATES_SQL = applyStatesStatement()
+
+/**
+ * Ends the flights of aircraft that came back after more than the timeout ($3) of silence: the
+ * flight ends at its last contact and the live row goes, so applying the state again starts a
+ * new flight. The rows are already locked by the upsert that left them alone.
+ */
+const END_RETURNED_FLIGHTS_SQL = `
+WITH ended AS (
+  DELETE FROM live_flights l
+  USING unnest($1::text[], $2::int8[]) AS r(icao24, last_contact)
+  WHERE l.icao24 = r.icao24
+    AND to_timestamp(r.last_contact) - l.last_contact > make_interval(secs => $3)
+  RETURNING l.icao24, l.flight_uuid, l.last_contact
+),
+closed AS (
+  UPDATE flight_histories f
+  SET end_time = e.last_contact
+  FROM ended e
+  WHERE f.flight_uuid = e.flight_uuid AND f.end_time IS NULL
+)
+SELECT icao24 FROM ended`
+
+interface ApplyStatesRow {
+  upserted: number
+  flights_started: number
+  waypoints_appended: number
+  restart_candidates: string[]
+}
+
+/** The statement's parameters: the two rules, then one array literal per column. */
 export function applyStatesParameters(states: readonly LiveState[], rules: FlightRules): string[] {
   const column = <T>(pick: (state: LiveState) => T) => states.map(pick)
   return [
+    String(rules.waypointIntervalSeconds),
+    String(rules.flightTimeoutSeconds),
     textArray(column((s) => s.icao24)),
     textArray(column((s) => s.callsign)),
     textArray(column((s) => s.originCountry)),
@@ -198,14 +201,23 @@ export function applyStatesParameters(states: readonly LiveState[], rules: Fligh
     numberArray(column((s) => s.timePosition)),
     numberArray(column((s) => s.lastContact)),
     numberArray(column((s) => s.positionTime)),
-    String(rules.waypointIntervalSeconds),
-    String(rules.flightTimeoutSeconds),
   ]
 }
 
+async function upsertStates(client: PoolClient, states: readonly LiveState[], rules: FlightRules) {
+  const { rows } = await client.query<ApplyStatesRow>({
+    text: APPLY_STATES_SQL,
+    values: applyStatesParameters(states, rules),
+  })
+  if (!rows[0]) {
+    throw new Error('apply-states returned no summary row')
+  }
+  return rows[0]
+}
+
 /**
- * Writes a batch of states (at most one per aircraft) inside the caller's transaction.
- * Run it inside `withTransaction`, which retries on {@link ConcurrentFlightStartError}.
+ * Writes a batch of states (at most one per aircraft, sorted by icao24) inside the caller's
+ * transaction: live_flights, flight starts and ends, and sampled waypoints.
  */
 export async function applyStates(
   client: PoolClient,
@@ -215,26 +227,37 @@ export async function applyStates(
   if (states.length === 0) {
     return { upserted: 0, stale: 0, flightsStarted: 0, flightsEnded: 0, waypointsAppended: 0 }
   }
-  const { rows } = await client.query<ApplyStatesRow>({
-    text: APPLY_STATES_SQL,
-    values: applyStatesParameters(states, rules),
-  })
-  const row = rows[0]
-  if (!row) {
-    throw new Error('apply-states returned no summary row')
-  }
-  // Known aircraft are locked before the decision, so only a new aircraft can have been written
-  // by someone else meanwhile; its flight would then be decided on stale facts.
-  if (row.upserted !== row.planned || row.inserted !== row.planned_inserts) {
-    throw new ConcurrentFlightStartError(
-      `another writer started ${row.planned_inserts - row.inserted} of this batch's flights concurrently`
-    )
+  const first = await upsertStates(client, states, rules)
+  let { upserted, flights_started: flightsStarted } = first
+  let flightsEnded = 0
+  if (first.restart_candidates.length > 0) {
+    const candidates = new Set(first.restart_candidates)
+    const returning = states.filter((state) => candidates.has(state.icao24))
+    const ended = await client.query<{ icao24: string }>({
+      text: END_RETURNED_FLIGHTS_SQL,
+      values: [
+        textArray(returning.map((s) => s.icao24)),
+        numberArray(returning.map((s) => s.lastContact)),
+        rules.flightTimeoutSeconds,
+      ],
+    })
+    flightsEnded = ended.rowCount ?? 0
+    if (flightsEnded > 0) {
+      const endedIds = new Set(ended.rows.map((row) => row.icao24))
+      const again = await upsertStates(
+        client,
+        returning.filter((state) => endedIds.has(state.icao24)),
+        rules
+      )
+      upserted += again.upserted
+      flightsStarted += again.flights_started
+    }
   }
   return {
-    upserted: row.upserted,
-    stale: states.length - row.planned,
-    flightsStarted: row.flights_started,
-    flightsEnded: row.flights_ended,
-    waypointsAppended: row.waypoints_appended,
+    upserted,
+    stale: states.length - upserted,
+    flightsStarted,
+    flightsEnded,
+    waypointsAppended: first.waypoints_appended,
   }
 }

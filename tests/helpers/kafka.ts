@@ -64,7 +64,42 @@ export async function createTestTopic(
   if (!created) {
     throw new Error(`topic ${topic} already exists`)
   }
+  await waitUntilPartitionsServe(topic, partitions)
   return topic
+}
+
+/**
+ * createTopics' waitForLeaders only waits for leaders in the metadata; the leader can still answer
+ * NOT_LEADER_OR_FOLLOWER for a moment (a retried, but logged, error on the first produce). Polls
+ * ListOffsets on every partition, with a client that logs nothing, until all of them answer.
+ */
+async function waitUntilPartitionsServe(topic: string, partitions: number): Promise<void> {
+  const admin = testKafka(uniqueKafkaName('topic-ready'), {
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin()
+  await admin.connect()
+  try {
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic)
+        if (offsets.length === partitions) {
+          return
+        }
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`partitions of ${topic} did not become available`, { cause: error })
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`partitions of ${topic} did not become available`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 export async function deleteTestTopics(admin: Admin, topics: string[]): Promise<void> {

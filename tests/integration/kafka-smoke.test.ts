@@ -81,7 +81,7 @@ describeWithKafka('kafkajs 2.2.4 against Kafka 4.x', () => {
       }))
     )
     const metadata = await producer.send({ topic, acks: -1, messages })
-    const acknowledged = metadata.map((entry) => entry.partition).sort()
+    const acknowledged = metadata.map((entry) => entry.partition)
     expect(metadata.every((entry) => entry.errorCode === 0)).toBe(true)
     // 8 keys over 3 partitions: the default (murmur2) partitioner uses more than one of them
     expect(new Set(acknowledged).size).toBeGreaterThan(1)
