@@ -3,11 +3,11 @@ import { CloudEvent, HTTP } from 'cloudevents'
 import type { PendingAlertEvent } from '../../shared/db/alert-events.ts'
 import {
   listPendingAlertEvents,
+  lockAlertOutbox,
   recordAlertEventAttempt,
-  tryLockAlertOutbox,
+  unlockAlertOutbox,
 } from '../../shared/db/alert-events.ts'
-import type { Pool } from '../../shared/db/pool.ts'
-import { withTransaction } from '../../shared/db/pool.ts'
+import type { Pool, PoolClient } from '../../shared/db/pool.ts'
 import { ALERT_EVENT_SOURCE } from '../../shared/events/pipeline-alert.ts'
 import type { AlertSinkConfig } from './config.ts'
 
@@ -19,8 +19,6 @@ export interface AlertDelivery {
   failed: number
   /** Events still waiting after this attempt (retried on the next tick). */
   pending: number
-  /** False when another sweeper held the outbox and sent for this one. */
-  ran: boolean
   error?: string
 }
 
@@ -59,7 +57,7 @@ export const postCloudEvent: SendCloudEvent = async (event, sink) => {
 
 /**
  * Sends every queued alert event, oldest first, under an advisory lock so that two sweepers never
- * send the same event. The first failure stops the round: later events (say the clear after a
+ * send the same event (the second waits, then finds it sent). The first failure stops the round: later events (say the clear after a
  * raise) must not overtake it. A failed event stays queued and is retried on the next tick; an
  * event whose acknowledgement was lost is sent again with the same id.
  */
@@ -68,25 +66,42 @@ export async function deliverAlertEvents(
   sink: AlertSinkConfig,
   send: SendCloudEvent
 ): Promise<AlertDelivery> {
-  return withTransaction(pool, async (client) => {
-    if (!(await tryLockAlertOutbox(client))) {
-      return { sent: 0, failed: 0, pending: 0, ran: false }
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await lockAlertOutbox(client)
+    try {
+      return await sendQueued(client, sink, send)
+    } finally {
+      await unlockAlertOutbox(client).catch((err: unknown) => {
+        // A connection that may still hold the lock must not go back to the pool.
+        broken = err instanceof Error ? err : new Error(String(err))
+      })
     }
-    const queued = await listPendingAlertEvents(client)
-    let sent = 0
-    for (const row of queued) {
-      try {
-        await send(toAlertCloudEvent(row, sink.extensions), sink)
-      } catch (err) {
-        const error = describeSendError(err)
-        await recordAlertEventAttempt(client, row.id, error)
-        return { sent, failed: 1, pending: queued.length - sent, ran: true, error }
-      }
-      await recordAlertEventAttempt(client, row.id)
-      sent++
+  } finally {
+    client.release(broken)
+  }
+}
+
+async function sendQueued(
+  client: PoolClient,
+  sink: AlertSinkConfig,
+  send: SendCloudEvent
+): Promise<AlertDelivery> {
+  const queued = await listPendingAlertEvents(client)
+  let sent = 0
+  for (const row of queued) {
+    try {
+      await send(toAlertCloudEvent(row, sink.extensions), sink)
+    } catch (err) {
+      const error = describeSendError(err)
+      await recordAlertEventAttempt(client, row.id, error)
+      return { sent, failed: 1, pending: queued.length - sent, error }
     }
-    return { sent, failed: 0, pending: 0, ran: true }
-  })
+    await recordAlertEventAttempt(client, row.id)
+    sent++
+  }
+  return { sent, failed: 0, pending: 0 }
 }
 
 function describeSendError(err: unknown): string {

@@ -27,21 +27,31 @@ export async function insertAlertEvent(
 const OUTBOX_LOCK_KEY = 7_250_301
 
 /**
- * Claims the outbox for the rest of the transaction: false when another sweeper is sending right
- * now (it sends everything pending, in order, so this one has nothing to do).
+ * Claims the outbox for this connection's session, waiting while another sweeper sends: events
+ * then go out one sender at a time, in order, and a waiting sweeper still sends what its own
+ * tick queued if the other sender listed the queue before that. A session lock rather than a
+ * transaction, so no transaction stays open while events travel to the sink; release it with
+ * {@link unlockAlertOutbox} (closing the connection releases it too).
  */
-export async function tryLockAlertOutbox(client: PoolClient): Promise<boolean> {
-  const { rows } = await client.query<{ locked: boolean }>({
+export async function lockAlertOutbox(client: PoolClient): Promise<void> {
+  await client.query({
     name: 'lock-alert-outbox',
-    text: `SELECT pg_try_advisory_xact_lock($1) AS locked`,
+    text: `SELECT pg_advisory_lock($1)`,
     values: [OUTBOX_LOCK_KEY],
   })
-  return rows[0]?.locked === true
+}
+
+export async function unlockAlertOutbox(client: PoolClient): Promise<void> {
+  await client.query({
+    name: 'unlock-alert-outbox',
+    text: `SELECT pg_advisory_unlock($1)`,
+    values: [OUTBOX_LOCK_KEY],
+  })
 }
 
 /** Events not sent yet, oldest first (the order in which the transitions happened). */
-export async function listPendingAlertEvents(client: PoolClient): Promise<PendingAlertEvent[]> {
-  const { rows } = await client.query<{
+export async function listPendingAlertEvents(db: Pool | PoolClient): Promise<PendingAlertEvent[]> {
+  const { rows } = await db.query<{
     id: string
     event_id: string
     alert: string
