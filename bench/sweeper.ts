@@ -11,13 +11,12 @@ import type pg from 'pg'
 import { createApp } from '../functions/sweeper/app.ts'
 import { loadConfig } from '../functions/sweeper/config.ts'
 import type { TickReport } from '../functions/sweeper/tick.ts'
-import type { LiveState } from '../shared/db/apply-states.ts'
 import { applyStates } from '../shared/db/apply-states.ts'
 import { endSilentFlightsBatch } from '../shared/db/end-silent-flights.ts'
 import { createPool, withTransaction } from '../shared/db/pool.ts'
 import { silentLogger } from '../shared/logger.ts'
 import { pingTick } from '../tests/helpers/sweeper.ts'
-import { icao24At, seedManyLiveFlights } from '../tests/helpers/sweeper-seed.ts'
+import { icao24At, liveState, seedManyLiveFlights } from '../tests/helpers/sweeper-seed.ts'
 import { freshDatabase, machine, summarize, table, writeResult } from './lib.ts'
 
 const STALE = Number(process.env.BENCH_STALE ?? 100_000)
@@ -28,30 +27,6 @@ const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '1000,5000,20000').split('
 const TIMEOUT_SECONDS = 1200
 const FRESH_FIRST = 0xf00000
 
-function freshState(n: number, round: number): LiveState {
-  const time = Math.floor(Date.now() / 1000) + round
-  return {
-    icao24: icao24At(n % FRESH, FRESH_FIRST),
-    callsign: 'BNC1',
-    originCountry: 'Germany',
-    lat: 50 + (n % 100) / 100,
-    lon: 8 + (n % 50) / 50,
-    altitude: 10_000,
-    geoAltitude: 10_100,
-    velocityKmh: 830,
-    heading: 90,
-    verticalRate: 0,
-    onGround: false,
-    squawk: '1000',
-    spi: false,
-    positionSource: 0,
-    category: 4,
-    positionTime: time,
-    timePosition: time,
-    lastContact: time,
-  }
-}
-
 /** A processor-style writer on the fresh aircraft until `stop()`; latencies of its transactions. */
 function startWriter(pool: pg.Pool, limit = Infinity) {
   const latencies: number[] = []
@@ -60,7 +35,7 @@ function startWriter(pool: pg.Pool, limit = Infinity) {
   const done = (async () => {
     for (let round = 1; running && round <= limit; round++) {
       const states = Array.from({ length: WRITER_BATCH }, (_, i) =>
-        freshState(round * WRITER_BATCH + i, round)
+        liveState(icao24At((round * WRITER_BATCH + i) % FRESH, FRESH_FIRST), round)
       )
       const started = performance.now()
       try {

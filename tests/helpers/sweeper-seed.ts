@@ -1,5 +1,7 @@
 import type pg from 'pg'
 
+import type { LiveState } from '../../shared/db/apply-states.ts'
+
 /**
  * A flight for the sweeper tests. Times are seconds before the database server's `now()`, the
  * clock the sweeper's cutoff uses, so the tests do not depend on the test process's clock.
@@ -92,4 +94,29 @@ export async function seedManyLiveFlights(
 /** The hex icao24 for the n-th aircraft of {@link seedManyLiveFlights}. */
 export function icao24At(n: number, firstIcao24 = 0x100000): string {
   return (firstIcao24 + n).toString(16).padStart(6, '0')
+}
+
+/** A positioned state as the processor writes it, `secondsFromNow` after now in data time. */
+export function liveState(icao24: string, secondsFromNow: number): LiveState {
+  const time = Math.floor(Date.now() / 1000) + secondsFromNow
+  return {
+    icao24,
+    callsign: 'TST1',
+    originCountry: 'Germany',
+    lat: 50.1,
+    lon: 8.6,
+    altitude: 10_000,
+    geoAltitude: 10_100,
+    velocityKmh: 800,
+    heading: 90,
+    verticalRate: 0,
+    onGround: false,
+    squawk: '1000',
+    spi: false,
+    positionSource: 0,
+    category: 1,
+    positionTime: time,
+    timePosition: time,
+    lastContact: time,
+  }
 }

@@ -1,12 +1,16 @@
 import type pg from 'pg'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 
-import type { LiveState } from '../../shared/db/apply-states.ts'
 import { applyStates } from '../../shared/db/apply-states.ts'
 import { withTransaction } from '../../shared/db/pool.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 import { createTestSweeper } from '../helpers/sweeper.ts'
-import { icao24At, seedManyLiveFlights, seedSweeperFlights } from '../helpers/sweeper-seed.ts'
+import {
+  icao24At,
+  liveState,
+  seedManyLiveFlights,
+  seedSweeperFlights,
+} from '../helpers/sweeper-seed.ts'
 
 const database = useTestDatabase()
 const pools: pg.Pool[] = []
@@ -305,28 +309,3 @@ describe('sweeper: ending silent flights', () => {
     }
   }, 120_000)
 })
-
-/** A processor state for `icao24`, `secondsFromNow` after now in data time (Unix seconds). */
-function liveState(icao24: string, secondsFromNow: number): LiveState {
-  const time = Math.floor(Date.now() / 1000) + secondsFromNow
-  return {
-    icao24,
-    callsign: 'TST1',
-    originCountry: 'Germany',
-    lat: 50.1,
-    lon: 8.6,
-    altitude: 10_000,
-    geoAltitude: 10_100,
-    velocityKmh: 800,
-    heading: 90,
-    verticalRate: 0,
-    onGround: false,
-    squawk: '1000',
-    spi: false,
-    positionSource: 0,
-    category: 1,
-    positionTime: time,
-    timePosition: time,
-    lastContact: time,
-  }
-}
