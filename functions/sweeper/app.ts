@@ -99,7 +99,7 @@ export function createApp(deps: SweeperDeps): Hono {
     const seconds = report.durationMs / 1000
     const ended = report.flightEnd.flightsEnded
     const summary = {
-      tick: report.tick?.id,
+      tick: report.tick.id,
       flightsEnded: ended,
       batches: report.flightEnd.batches,
       complete: report.flightEnd.complete,

@@ -69,7 +69,7 @@ export interface RetentionReport {
 
 /** What one tick did; the response body, and the `report` column of `sweeper_runs`. */
 export interface TickReport {
-  tick: { id: string; source: string } | null
+  tick: { id: string; source: string }
   startedAt: string
   finishedAt: string
   durationMs: number
@@ -98,7 +98,7 @@ export interface TickDeps {
  */
 export async function runTick(
   deps: TickDeps,
-  tick: { id: string; source: string } | null
+  tick: { id: string; source: string }
 ): Promise<TickReport> {
   const { config, pool, metrics } = deps
   const startedAt = deps.clock()
@@ -169,13 +169,13 @@ async function endSilentFlights(
       timeoutSeconds: config.flightTimeoutSeconds,
       batchSize: config.sweepBatchSize,
     })
+    if (batch.liveRowsDeleted === 0) {
+      break
+    }
     report.slowestBatchMs = Math.max(
       report.slowestBatchMs,
       Math.round(performance.now() - batchStarted)
     )
-    if (batch.liveRowsDeleted === 0) {
-      break
-    }
     report.batches++
     report.flightsEnded += batch.flightsEnded
     report.liveRowsDeleted += batch.liveRowsDeleted

@@ -94,7 +94,7 @@ describe('sweeper: retention and reports', () => {
     expect(runs[0]?.flights_ended).toBe(1)
     expect(runs[0]?.report).toEqual(body)
     expect(runs[0]?.finished_at.toISOString()).toBe(body.finishedAt)
-    expect(body.tick?.source).toBe('/apis/v1/namespaces/skytrail/pingsources/sweeper-tick')
+    expect(body.tick.source).toBe('/apis/v1/namespaces/skytrail/pingsources/sweeper-tick')
   })
 
   it('prunes sent alert events after the retention but keeps unsent ones', async () => {
