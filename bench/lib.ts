@@ -47,9 +47,26 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Starts `node <script>` with `env`, waits until `readyUrl` answers 200. */
-export async function startNode(script: string, env: Record<string, string>, readyUrl: string) {
-  const child = spawn(process.execPath, [script], {
+/** The node flags of a Dockerfile target's CMD, so a benchmark runs the bundle as it ships. */
+export function dockerNodeFlags(target: string): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+  const stage = dockerfile.split(/^FROM /m).find((block) => block.includes(` AS ${target}\n`))
+  const cmd = stage && /^CMD (\[.*\])$/m.exec(stage)?.[1]
+  if (!cmd) {
+    throw new Error(`no CMD for target ${target} in the Dockerfile`)
+  }
+  const args = JSON.parse(cmd) as string[]
+  return args.slice(1, -1)
+}
+
+/** Starts `node [flags] <script>` with `env`, waits until `readyUrl` answers 200. */
+export async function startNode(
+  script: string,
+  env: Record<string, string>,
+  readyUrl: string,
+  flags: string[] = []
+) {
+  const child = spawn(process.execPath, [...flags, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   })

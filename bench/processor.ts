@@ -19,6 +19,7 @@ import type pg from 'pg'
 import { applyStatesStatement } from '../shared/db/apply-states.ts'
 import { OPENSKY_STATES_EVENT_TYPE } from '../shared/events/index.ts'
 import {
+  dockerNodeFlags,
   freePort,
   freshDatabase,
   machine,
@@ -239,7 +240,8 @@ async function main() {
   const processor = await startNode(
     bundle,
     { PORT: String(port), DATABASE_URL: httpDb.url, LOG_LEVEL: 'warn' },
-    `http://127.0.0.1:${port}/health/readiness`
+    `http://127.0.0.1:${port}/health/readiness`,
+    dockerNodeFlags('processor')
   )
   const ceilingSql = applyStatesStatement(SERIES_INPUT)
   const ceilingClient = await ceilingDb.pool.connect()
@@ -337,6 +339,7 @@ async function main() {
       httpToPerRowUpsertOnly: perRowUpsertOnly.p50 / http.p50,
     },
     processorMemory: memory,
+    processorNodeFlags: dockerNodeFlags('processor'),
     targets: {
       ceilingRatioAtLeast: 0.7,
       perRowRatioAtLeast: 10,

@@ -136,13 +136,11 @@ SELECT
   (SELECT count(*) FROM upserted)::int AS upserted,
   (SELECT count(*) FROM started)::int AS flights_started,
   (SELECT count(*) FROM appended)::int AS waypoints_appended,
-  -- Not written, and silent for longer than the timeout as of this statement's snapshot, or
-  -- inserted by a concurrent writer after it: the caller checks these against the locked rows.
+  -- Not written: older or equal to the stored state, silent for longer than the timeout, or
+  -- written meanwhile by a concurrent writer. The caller checks them against the locked rows.
   ARRAY(
     SELECT i.icao24 FROM input i
-    LEFT JOIN live_flights l USING (icao24)
     WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.icao24 = i.icao24)
-      AND (l.icao24 IS NULL OR i.contact_at - l.last_contact > make_interval(secs => $2))
   ) AS restart_candidates
 `
 }
@@ -230,6 +228,7 @@ export async function applyStates(
   const first = await upsertStates(client, states, rules)
   let { upserted, flights_started: flightsStarted } = first
   let flightsEnded = 0
+  // Usually empty; all of the batch after a redelivery under a new event id.
   if (first.restart_candidates.length > 0) {
     const candidates = new Set(first.restart_candidates)
     const returning = states.filter((state) => candidates.has(state.icao24))
