@@ -1,7 +1,9 @@
-/** The browser bundle: the page's script and stylesheet. */
+/** The browser bundle: the page's script and stylesheet, and the map's country outlines. */
 export interface ClientAssets {
   js: string
   css: string
+  /** Natural Earth countries as TopoJSON (world-atlas countries-50m.json). */
+  world: string
 }
 
 /**

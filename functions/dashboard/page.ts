@@ -24,7 +24,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char)
 }
 
-function renderPage(config: PageConfig, version: { js: string; css: string }): string {
+function renderPage(config: PageConfig, version: Record<'js' | 'css' | 'world', string>): string {
   const data: Record<string, string> = {
     'refresh-seconds': String(config.refreshSeconds),
     'stale-seconds': String(config.staleSeconds),
@@ -42,10 +42,11 @@ function renderPage(config: PageConfig, version: { js: string; css: string }): s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Skytrail: live flights</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css?v=${version.css}">
 <script type="module" src="/assets/app.js?v=${version.js}"></script>
 </head>
-<body${attributes}>
+<body${attributes} data-world-version="${version.world}">
 <header class="topbar">
   <h1>Skytrail</h1>
   <div id="summary" class="summary" aria-live="polite">Loading…</div>
@@ -115,7 +116,11 @@ function shortHash(text: string): string {
  * asset must be revalidated (its ETag is the same hash).
  */
 export function pageRoutes(config: PageConfig, assets: ClientAssets): Hono {
-  const version = { js: shortHash(assets.js), css: shortHash(assets.css) }
+  const version = {
+    js: shortHash(assets.js),
+    css: shortHash(assets.css),
+    world: shortHash(assets.world),
+  }
   const html = renderPage(config, version)
   const routes = new Hono()
 
@@ -142,6 +147,9 @@ export function pageRoutes(config: PageConfig, assets: ClientAssets): Hono {
   )
   routes.get('/assets/app.css', (c) =>
     serveAsset(c, assets.css, version.css, 'text/css; charset=utf-8')
+  )
+  routes.get('/assets/world.json', (c) =>
+    serveAsset(c, assets.world, version.world, 'application/json; charset=utf-8')
   )
   return routes
 }

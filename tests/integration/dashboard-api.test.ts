@@ -27,7 +27,7 @@ import {
 
 const NOW = new Date('2026-05-01T12:00:00Z')
 const EVIL_CALLSIGN = '<img src=x onerror=alert(1)>'
-const ASSETS = { js: 'export {}', css: 'body { margin: 0 }' }
+const ASSETS = { js: 'export {}', css: 'body { margin: 0 }', world: '{"type":"Topology"}' }
 
 const getDatabase = useTestDatabase()
 let pool: Pool
