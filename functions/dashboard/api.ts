@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -52,6 +54,20 @@ class NotFoundError extends HttpError {
 interface LiveBody {
   body: string
   etag: string
+  /** The body gzipped once, on first demand, and shared like the body. */
+  gzipped: () => Promise<Buffer>
+}
+
+const gzipAsync = promisify(gzip)
+// Level 4 of 9: 27 ms and 437 KB for 20,000 aircraft, against 72 ms and 407 KB at the default 6
+// (measured here). Compressing on the thread pool keeps the event loop free meanwhile.
+const LIVE_GZIP_LEVEL = 4
+
+function acceptsGzip(header: string | undefined): boolean {
+  return (
+    header !== undefined &&
+    /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*($|,))[\d.]+)?\s*($|,)/i.test(header)
+  )
 }
 
 /** `W/"..."`: weak, because the compress middleware may re-encode the same representation. */
@@ -152,7 +168,12 @@ export function apiRoutes(deps: ApiDeps): Hono {
       live.newestContact?.toISOString() ?? null
     )},"count":${live.count},"columns":{${columns}}}`
     deps.onLiveBuilt?.(live.count)
-    return { body, etag: weakEtag(body) }
+    let gzipped: Promise<Buffer> | undefined
+    return {
+      body,
+      etag: weakEtag(body),
+      gzipped: () => (gzipped ??= gzipAsync(body, { level: LIVE_GZIP_LEVEL })),
+    }
   }
 
   api.get('/live', async (c) => {
@@ -160,14 +181,20 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const key = query.bbox
       ? [query.bbox.west, query.bbox.south, query.bbox.east, query.bbox.north].join(',')
       : ''
-    const { body, etag } = await sharedLive(key, () => loadLive(query.bbox))
-    c.header('ETag', etag)
+    const live = await sharedLive(key, () => loadLive(query.bbox))
+    c.header('ETag', live.etag)
     c.header('Cache-Control', 'no-cache')
-    if (etagMatches(c.req.header('If-None-Match'), etag)) {
+    c.header('Vary', 'Accept-Encoding')
+    if (etagMatches(c.req.header('If-None-Match'), live.etag)) {
       return c.body(null, 304)
     }
     c.header('Content-Type', 'application/json; charset=utf-8')
-    return c.body(body)
+    if (acceptsGzip(c.req.header('Accept-Encoding'))) {
+      // Set here, the compress middleware leaves the answer alone.
+      c.header('Content-Encoding', 'gzip')
+      return c.body(new Uint8Array(await live.gzipped()))
+    }
+    return c.body(live.body)
   })
 
   api.get('/aircraft/:icao24', async (c) => {

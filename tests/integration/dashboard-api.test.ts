@@ -1,3 +1,5 @@
+import { gunzipSync } from 'node:zlib'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type {
@@ -135,9 +137,15 @@ describe('GET /api/live', () => {
     expect(other.status).toBe(200)
   })
 
-  it('compresses the answer for clients that accept gzip', async () => {
-    const res = await app.request('/api/live', { headers: { 'Accept-Encoding': 'gzip' } })
+  it('gzips the answer for clients that accept gzip, and only for them', async () => {
+    const plain = await (await app.request('/api/live')).text()
+    const res = await app.request('/api/live', { headers: { 'Accept-Encoding': 'gzip, br' } })
     expect(res.headers.get('Content-Encoding')).toBe('gzip')
+    expect(res.headers.get('Vary')).toContain('Accept-Encoding')
+    expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8')).toBe(plain)
+    const refused = await app.request('/api/live', { headers: { 'Accept-Encoding': 'gzip;q=0' } })
+    expect(refused.headers.get('Content-Encoding')).toBeNull()
+    expect(await refused.text()).toBe(plain)
   })
 
   it.each([

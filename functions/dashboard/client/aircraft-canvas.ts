@@ -55,6 +55,8 @@ const CELL = 24
 const HIT_RADIUS = 12
 const LABEL_ZOOM = 7
 const LABEL_MAX_AIRCRAFT = 800
+const LABEL_CELL_WIDTH = 70
+const LABEL_CELL_HEIGHT = 16
 
 export interface ScreenPoint {
   x: number
@@ -104,10 +106,10 @@ export class AircraftCanvas {
     this.draw()
   }
 
+  /** Swaps in a new update; the caller draws (at once, so the old frame stays until then). */
   setFleet(fleet: Fleet, selectedIcao24: string | null): void {
     this.fleet = fleet
     this.selected = selectedIcao24 ? fleet.indexOf(selectedIcao24) : -1
-    this.requestDraw()
   }
 
   setSelected(icao24: string | null): void {
@@ -241,7 +243,7 @@ export class AircraftCanvas {
     this.drawSprites(drawn, glyph, glyphName, glyphSize, ratio)
     context.setTransform(ratio, 0, 0, ratio, 0, 0)
     if (zoom >= LABEL_ZOOM || drawn <= LABEL_MAX_AIRCRAFT) {
-      this.drawLabels(drawn, glyphSize)
+      this.drawLabels(drawn, glyphSize, size.x, size.y)
     }
     this.drawEmergencies(drawn, glyph, glyphSize)
     this.drawSelected(glyph, glyphSize)
@@ -336,15 +338,25 @@ export class AircraftCanvas {
     context.closePath()
   }
 
-  private drawLabels(drawn: number, glyphSize: number): void {
+  /** Callsigns beside their aircraft, at most one per label-sized cell so they stay legible. */
+  private drawLabels(drawn: number, glyphSize: number, width: number, height: number): void {
     const { context, fleet } = this
     context.font = '11px system-ui, sans-serif'
     context.textBaseline = 'middle'
     context.lineWidth = 3
     context.strokeStyle = 'rgba(10, 18, 28, 0.85)'
     context.fillStyle = '#e8eef4'
+    const columns = Math.ceil(width / LABEL_CELL_WIDTH) + 1
+    const taken = new Uint8Array(columns * (Math.ceil(height / LABEL_CELL_HEIGHT) + 1))
     for (let slot = 0; slot < drawn; slot++) {
       const i = this.drawnIndex[slot] as number
+      const cell =
+        Math.floor(Math.max(0, this.screenY[slot] as number) / LABEL_CELL_HEIGHT) * columns +
+        Math.floor(Math.max(0, this.screenX[slot] as number) / LABEL_CELL_WIDTH)
+      if (taken[cell] === 1 && i !== this.selected) {
+        continue
+      }
+      taken[cell] = 1
       // Canvas text is drawn as pixels, never parsed: untrusted callsigns are harmless here.
       const label = fleet.label(i).slice(0, 12)
       const x = (this.screenX[slot] as number) + glyphSize + 3

@@ -32,6 +32,11 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 export class LiveFeed {
   private etag: string | null = null
 
+  /** Makes the next call fetch the whole state even if it did not change. */
+  forget(): void {
+    this.etag = null
+  }
+
   /** The new state, or null when nothing changed since the last call. */
   async next(): Promise<LiveResponse | null> {
     const headers: Record<string, string> = { Accept: 'application/json' }

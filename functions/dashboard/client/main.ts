@@ -27,6 +27,12 @@ export interface SkytrailDebug {
   updates(): number
   /** Redraws `frames` times and returns each draw's duration (rasterised) in milliseconds. */
   measureDraws(frames: number): number[]
+  /** Intervals between animation frames during the next `durationMs` (drive input meanwhile). */
+  recordFrames(durationMs: number): Promise<number[]>
+  /** Fetches and applies the whole fleet again, ignoring the ETag; returns lastUpdate(). */
+  reload(): Promise<{ fetchMs: number; applyMs: number }>
+  /** Milliseconds of the last /api/live update: download and JSON parse, then decode and redraw. */
+  lastUpdate(): { fetchMs: number; applyMs: number }
 }
 
 declare global {
@@ -70,6 +76,7 @@ byId('legend').append(
 const aircraftCanvas = new AircraftCanvas(map)
 let fleet = Fleet.empty()
 let updates = 0
+let lastUpdate = { fetchMs: 0, applyMs: 0 }
 
 const details = new Details(map, () => select(null))
 const list = new AircraftList({
@@ -140,15 +147,19 @@ let lastStatus: StatusResponse | null = null
 
 async function refresh(): Promise<void> {
   // The new frame replaces the old one only once it is fully decoded: no blank map in between.
+  const started = performance.now()
   const [live, status] = await Promise.allSettled([
     feed.next(),
     getJson<StatusResponse>('/api/status'),
   ])
   if (live.status === 'fulfilled' && live.value !== null) {
+    const fetched = performance.now()
     fleet = new Fleet(live.value)
-    updates++
     aircraftCanvas.setFleet(fleet, details.selectedIcao24)
+    aircraftCanvas.draw()
     list.setFleet(fleet)
+    updates++
+    lastUpdate = { fetchMs: fetched - started, applyMs: performance.now() - fetched }
   } else if (live.status === 'rejected') {
     reportError(live.reason)
   }
@@ -199,6 +210,28 @@ window.skytrailDebug = {
       aircraftCanvas.flush()
       return performance.now() - started
     }),
+  recordFrames: (durationMs) =>
+    new Promise((resolve) => {
+      const intervals: number[] = []
+      const end = performance.now() + durationMs
+      let previous = performance.now()
+      const frame = (now: number) => {
+        intervals.push(now - previous)
+        previous = now
+        if (now < end) {
+          requestAnimationFrame(frame)
+        } else {
+          resolve(intervals.slice(1))
+        }
+      }
+      requestAnimationFrame(frame)
+    }),
+  reload: async () => {
+    feed.forget()
+    await refresh()
+    return lastUpdate
+  },
+  lastUpdate: () => lastUpdate,
 }
 
 void addBaseMap(map, { tileUrl, worldVersion: body.worldVersion ?? '' }).catch(reportError)
