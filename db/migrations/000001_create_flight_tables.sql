@@ -12,7 +12,9 @@ CREATE TABLE flight_histories (
   end_time        timestamptz CHECK (end_time >= start_time),
   -- [[lat, lon, unix_seconds], ...] in time order, sampled at most every few minutes
   route_data      jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(route_data) = 'array')
-);
+)
+-- Free space on each page lets a waypoint append be a HOT update (no index entries to write).
+WITH (fillfactor = 75);
 
 -- Tracks of one aircraft, newest first (dashboard search by icao24 and time range).
 CREATE INDEX flight_histories_icao24_start_time_idx ON flight_histories (icao24, start_time DESC);

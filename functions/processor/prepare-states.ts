@@ -1,27 +1,5 @@
+import type { LiveState } from '../../shared/db/apply-states.ts'
 import type { StateVector } from '../../shared/opensky/state-vector.ts'
-
-/** A state ready for the database: positioned, deduplicated, in the units the tables use. */
-export interface LiveState {
-  icao24: string
-  callsign: string | null
-  originCountry: string | null
-  lat: number
-  lon: number
-  altitude: number | null
-  geoAltitude: number | null
-  velocityKmh: number | null
-  heading: number | null
-  verticalRate: number | null
-  onGround: boolean
-  squawk: string | null
-  spi: boolean
-  positionSource: number | null
-  category: number | null
-  /** Unix seconds of the position (OpenSky's time_position, else last_contact). */
-  positionTime: number
-  timePosition: number | null
-  lastContact: number
-}
 
 export interface PreparedStates {
   states: LiveState[]

@@ -11,7 +11,7 @@
  * `start` also reads KAFKA_PORT. Without --data-dir the data lives in a temp dir that is removed on
  * stop. Importable: startKafkaBroker(), fetchKafkaClasspath(), missingKafkaTools().
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import {
   accessSync,
@@ -22,13 +22,13 @@ import {
   readFileSync,
   rmSync,
 } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
 
 export const KAFKA_VERSION = '4.3.1'
 
@@ -271,9 +271,12 @@ export async function startKafkaBroker(
   }
   const classpath = await fetchKafkaClasspath(options.log)
   const persistent = options.dataDir !== undefined
+  if (!persistent) {
+    await reapOrphans()
+  }
   const dataDir = persistent
     ? path.resolve(options.dataDir ?? '')
-    : await mkdtemp(path.join(tmpdir(), 'skytrail-kafka-'))
+    : await mkdtemp(path.join(tmpdir(), TEMP_DIR_PREFIX))
   const logDirs = path.join(dataDir, 'kraft-combined-logs')
   const logsDir = path.join(dataDir, 'logs')
   const propertiesFile = path.join(dataDir, 'server.properties')
@@ -304,27 +307,7 @@ export async function startKafkaBroker(
       }
       await writeFile(propertiesFile, serverProperties(logDirs, port, controllerPort))
 
-      if (!existsSync(path.join(logDirs, 'meta.properties'))) {
-        const clusterId = randomBytes(16).toString('base64url')
-        const format = await run(
-          java,
-          [
-            ...jvm,
-            'kafka.tools.StorageTool',
-            'format',
-            '--config',
-            propertiesFile,
-            '--cluster-id',
-            clusterId,
-          ],
-          { timeoutMs: 120_000 }
-        )
-        if (format.code !== 0) {
-          throw new Error(
-            `kafka-storage format failed (${format.reason}):\n${tail(format.output, 30)}`
-          )
-        }
-      }
+      await formatStorage({ java, jvm, logDirs, port, controllerPort })
 
       const out = openSync(consoleFile, 'a')
       let child: ChildProcess
@@ -335,9 +318,15 @@ export async function startKafkaBroker(
       } finally {
         closeSync(out)
       }
+      if (!persistent && child.pid !== undefined) {
+        const owner: OwnerFile = { ownerPid: process.pid, javaPid: child.pid }
+        await writeFile(path.join(dataDir, OWNER_FILE), JSON.stringify(owner))
+      }
       const broker = trackBroker(child, { dataDir, logFile, port, removeDataDir })
       try {
-        await waitUntilReady(broker, options.startTimeoutMs ?? 90_000)
+        const deadline = Date.now() + (options.startTimeoutMs ?? 90_000)
+        await waitUntilReady(broker, deadline)
+        await warmUp(broker, deadline)
         return broker.handle
       } catch (error) {
         await broker.terminate()
@@ -354,6 +343,112 @@ export async function startKafkaBroker(
   } catch (error) {
     removeDataDir()
     throw error
+  }
+}
+
+/**
+ * KRaft needs formatted storage (meta.properties with the cluster id, bootstrap.checkpoint with the
+ * feature levels). `kafka-storage format` costs a JVM start (~1.5 s), so it runs once into a
+ * template next to the cached jars and each new data dir gets a copy: every test broker then has
+ * the same cluster id, which no client cares about. The template depends only on node.id and the
+ * Kafka release (the jars' dir is keyed by the pom), not on paths or ports (static quorum).
+ */
+async function formatStorage(options: {
+  java: string
+  jvm: string[]
+  logDirs: string
+  port: number
+  controllerPort: number
+}): Promise<void> {
+  const { java, jvm, logDirs, port, controllerPort } = options
+  if (existsSync(path.join(logDirs, 'meta.properties'))) {
+    return
+  }
+  const template = path.join(classpathDir(), 'formatted-storage')
+  if (!existsSync(path.join(template, 'meta.properties'))) {
+    const staging = await mkdtemp(path.join(classpathDir(), 'formatting-'))
+    try {
+      const storage = path.join(staging, 'storage')
+      const properties = path.join(staging, 'server.properties')
+      await writeFile(properties, serverProperties(storage, port, controllerPort))
+      const clusterId = randomBytes(16).toString('base64url')
+      const format = await run(
+        java,
+        [
+          ...jvm,
+          'kafka.tools.StorageTool',
+          'format',
+          '--config',
+          properties,
+          '--cluster-id',
+          clusterId,
+        ],
+        { timeoutMs: 120_000 }
+      )
+      if (format.code !== 0) {
+        throw new Error(
+          `kafka-storage format failed (${format.reason}):\n${tail(format.output, 30)}`
+        )
+      }
+      try {
+        await rename(storage, template)
+      } catch (error) {
+        // another process made the template first
+        if (!existsSync(path.join(template, 'meta.properties'))) {
+          throw error
+        }
+      }
+    } finally {
+      await rm(staging, { recursive: true, force: true })
+    }
+  }
+  await cp(template, logDirs, { recursive: true })
+}
+
+const TEMP_DIR_PREFIX = 'skytrail-kafka-'
+const OWNER_FILE = 'owner.json'
+
+interface OwnerFile {
+  ownerPid: number
+  javaPid: number
+}
+
+/**
+ * A test run that is SIGKILLed cannot stop its broker. Temp data dirs record which Node process
+ * owns them and the JVM's pid: when the owner is gone, stop that JVM (if its command line still
+ * names the dir, so a reused pid is left alone) and remove the dir.
+ */
+async function reapOrphans(): Promise<void> {
+  const root = tmpdir()
+  const names = await readdir(root).catch(() => [])
+  for (const name of names.filter((entry) => entry.startsWith(TEMP_DIR_PREFIX))) {
+    const dir = path.join(root, name)
+    let owner: OwnerFile
+    try {
+      owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), 'utf8')) as OwnerFile
+    } catch {
+      continue // not ours, or still starting
+    }
+    if (isAlive(owner.ownerPid)) {
+      continue
+    }
+    if (isAlive(owner.javaPid) && commandLine(owner.javaPid).includes(dir)) {
+      try {
+        process.kill(owner.javaPid, 'SIGKILL')
+      } catch {
+        // exited meanwhile
+      }
+    }
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' })
+    return ps.stdout ?? ''
   }
 }
 
@@ -427,8 +522,7 @@ function trackBroker(
 }
 
 /** Polls with a kafkajs admin (metadata request) until the broker answers or the deadline passes. */
-async function waitUntilReady(broker: TrackedBroker, timeoutMs: number): Promise<void> {
-  const started = Date.now()
+async function waitUntilReady(broker: TrackedBroker, deadline: number): Promise<void> {
   const kafka = new Kafka({
     clientId: 'skytrail-kafka-readiness',
     brokers: [broker.handle.brokers],
@@ -438,7 +532,7 @@ async function waitUntilReady(broker: TrackedBroker, timeoutMs: number): Promise
     retry: { retries: 0 },
   })
   let lastError = 'no attempt yet'
-  while (Date.now() - started < timeoutMs) {
+  while (Date.now() < deadline) {
     const reason = broker.exitReason()
     if (reason !== undefined) {
       throw new Error(
@@ -451,15 +545,60 @@ async function waitUntilReady(broker: TrackedBroker, timeoutMs: number): Promise
       await admin.listTopics()
       return
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error)
+      lastError = errorMessage(error)
     } finally {
       await admin.disconnect().catch(() => undefined)
     }
     await Promise.race([broker.exited, sleep(250)])
   }
   throw new Error(
-    `Kafka broker at ${broker.handle.brokers} did not answer within ${timeoutMs} ms (last error: ${lastError}); log tail:\n${await logTail(broker.logFile, broker.consoleFile)}`
+    `Kafka broker at ${broker.handle.brokers} did not answer in time (last error: ${lastError}); log tail:\n${await logTail(broker.logFile, broker.consoleFile)}`
   )
+}
+
+/**
+ * Creates the internal topics (__consumer_offsets) and a producer-id block up front, so that the
+ * first consumer group and idempotent producer of a test do not run into "coordinator not
+ * available / loading" retries (which kafkajs logs as errors).
+ */
+async function warmUp(broker: TrackedBroker, deadline: number): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'skytrail-kafka-warmup',
+    brokers: [broker.handle.brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 },
+  })
+  const admin = kafka.admin()
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
+  const work = (async () => {
+    try {
+      await admin.connect()
+      await admin.describeGroups(['skytrail-kafka-warmup'])
+      await producer.connect()
+    } finally {
+      await producer.disconnect().catch(() => undefined)
+      await admin.disconnect().catch(() => undefined)
+    }
+  })()
+  work.catch(() => undefined) // a late rejection after the timeout is not unhandled
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), Math.max(deadline - Date.now(), 1_000))
+  })
+  try {
+    await Promise.race([work, timeout])
+  } catch (error) {
+    throw new Error(
+      `Kafka broker at ${broker.handle.brokers} answers, but its group/producer-id coordinators did not become available (${errorMessage(error)}); log tail:\n${await logTail(broker.logFile, broker.consoleFile)}`,
+      { cause: error }
+    )
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,6 +640,19 @@ async function run(
   })
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }
@@ -528,15 +680,6 @@ interface PidFile {
   javaPid: number
   brokers: string
   dataDir: string
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function readPidFile(): Promise<PidFile | undefined> {

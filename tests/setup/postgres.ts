@@ -27,7 +27,8 @@ export default async function setup(project: TestProject) {
     await adminQuery(`CREATE DATABASE "${template}"`)
   } catch (err) {
     throw new Error(
-      `PostgreSQL is not reachable at ${TEST_SERVER_URL} (set TEST_DATABASE_URL): ${String(err)}`
+      `PostgreSQL is not reachable at ${TEST_SERVER_URL} (set TEST_DATABASE_URL): ${String(err)}`,
+      { cause: err }
     )
   }
   await migrate({ databaseUrl: databaseUrl(template), logger: silentLogger })

@@ -1,0 +1,378 @@
+// `npm run bench:processor`: 10,000-state deliveries through the real HTTP path (the bundled
+// processor, dist/processor.mjs, in its own process) into real PostgreSQL, against two baselines
+// measured in the same run, round-robin so drift hits all three alike:
+//   ceiling  the processor's own statement fed server-side by generate_series (no HTTP, no JSON,
+//            no array literals), in a transaction per batch;
+//   per-row  a JDBC foreachBatch-style loop in a transaction per batch, with the same semantics:
+//            per state, look the aircraft up (FOR UPDATE), start its flight or append a due
+//            waypoint, then one INSERT ... ON CONFLICT for its live row;
+//   per-row upsert only  just the INSERT ... ON CONFLICT per state, no history work (the lower
+//            bound of any per-row loop, shown for reference).
+// Each path writes its own fresh database. Results: bench/results/processor.json.
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { CloudEvent, HTTP } from 'cloudevents'
+import type pg from 'pg'
+
+import { applyStatesStatement } from '../shared/db/apply-states.ts'
+import { OPENSKY_STATES_EVENT_TYPE } from '../shared/events/index.ts'
+import {
+  freePort,
+  freshDatabase,
+  machine,
+  ROOT,
+  startNode,
+  summarize,
+  table,
+  writeResult,
+} from './lib.ts'
+
+const BATCH = 10_000
+/** Each batch: one block of new aircraft plus the four previous blocks (known aircraft). */
+const BLOCK = BATCH / 5
+const STEP_SECONDS = 100
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40)
+const PER_ROW_ROUNDS = Number(process.env.BENCH_PER_ROW_ROUNDS ?? 5)
+const T0 = 1_750_000_000
+const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
+
+/**
+ * Batch `d` at data time T0 + 100 d: block d is new (2,000 flights start), blocks d-1 and d-2 and
+ * d-4 are plain updates (6,000), block d-3 is due a waypoint (2,000; 300 s after its first one).
+ */
+function batchRows(d: number): unknown[][] {
+  const time = T0 + d * STEP_SECONDS
+  const rows: unknown[][] = []
+  for (let block = Math.max(0, d - 4); block <= d; block++) {
+    const age = d - block
+    for (let i = 0; i < BLOCK; i++) {
+      const n = block * BLOCK + i
+      rows.push([
+        n.toString(16).padStart(6, '0'),
+        `BNC${n % 10_000}`.padEnd(8, ' '),
+        'Germany',
+        time,
+        time,
+        6 + (i % 100) / 10 + age * 0.05,
+        46 + Math.floor(i / 100) / 25,
+        10_000 + (i % 7) * 300,
+        false,
+        230.5,
+        (i * 7) % 360,
+        age === 0 ? 8.5 : 0,
+        null,
+        10_150 + (i % 7) * 300,
+        String(1000 + (i % 6000)).padStart(4, '0'),
+        false,
+        0,
+        4,
+      ])
+    }
+  }
+  return rows
+}
+
+/** The same batch generated inside PostgreSQL ($3 = batch number), for the ceiling. */
+const SERIES_INPUT = `
+  SELECT lpad(to_hex(b * ${BLOCK} + i), 6, '0') AS icao24,
+         'BNC' || ((b * ${BLOCK} + i) % 10000) AS callsign,
+         'Germany'::text AS origin_country,
+         (46 + floor(i / 100) / 25.0)::float8 AS lat,
+         (6 + (i % 100) / 10.0 + ($3::int - b) * 0.05)::float8 AS lon,
+         (10000 + (i % 7) * 300)::float8 AS altitude,
+         (10150 + (i % 7) * 300)::float8 AS geo_altitude,
+         (230.5 * 3.6)::float8 AS velocity_kmh,
+         ((i * 7) % 360)::float8 AS heading,
+         (CASE WHEN b = $3::int THEN 8.5 ELSE 0 END)::float8 AS vertical_rate,
+         false AS on_ground,
+         lpad((1000 + i % 6000)::text, 4, '0') AS squawk,
+         false AS spi,
+         0::int2 AS position_source,
+         4::int2 AS category,
+         (${T0} + $3::int8 * ${STEP_SECONDS}) AS time_position,
+         (${T0} + $3::int8 * ${STEP_SECONDS}) AS last_contact,
+         (${T0} + $3::int8 * ${STEP_SECONDS}) AS position_time
+  FROM generate_series(greatest(0, $3::int - 4), $3::int) AS b,
+       generate_series(0, ${BLOCK - 1}) AS i`
+
+const PER_ROW_UPSERT = `
+  INSERT INTO live_flights AS l (icao24, flight_uuid, callsign, origin_country, lat, lon, altitude,
+    geo_altitude, velocity_kmh, heading, vertical_rate, on_ground, squawk, spi, position_source,
+    category, time_position, last_contact, last_waypoint_at)
+  VALUES ($1, $18, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+          to_timestamp($16), to_timestamp($17), to_timestamp($19))
+  ON CONFLICT (icao24) DO UPDATE SET
+    callsign = excluded.callsign, lat = excluded.lat, lon = excluded.lon, altitude = excluded.altitude,
+    geo_altitude = excluded.geo_altitude, velocity_kmh = excluded.velocity_kmh,
+    heading = excluded.heading, vertical_rate = excluded.vertical_rate,
+    on_ground = excluded.on_ground, squawk = excluded.squawk, spi = excluded.spi,
+    position_source = excluded.position_source, category = excluded.category,
+    time_position = excluded.time_position, last_contact = excluded.last_contact,
+    last_waypoint_at = excluded.last_waypoint_at, updated_at = now()
+  WHERE excluded.last_contact > l.last_contact`
+
+type Client = pg.PoolClient
+
+function upsertValues(row: unknown[], flight: string, waypointAt: number) {
+  return [
+    row[0],
+    (row[1] as string).trim(),
+    row[2],
+    row[6],
+    row[5],
+    row[7],
+    row[13],
+    (row[9] as number) * 3.6,
+    row[10],
+    row[11],
+    row[8],
+    row[14],
+    row[15],
+    row[16],
+    row[17],
+    row[3],
+    row[4],
+    flight,
+    waypointAt,
+  ]
+}
+
+/** The per-row loop with the processor's semantics (no flight timeout handling: none is due). */
+async function runPerRowLoop(client: Client, rows: unknown[][]) {
+  await client.query('BEGIN')
+  for (const row of rows) {
+    const time = row[4] as number
+    const { rows: found } = await client.query<{
+      flight_uuid: string
+      last_contact: number
+      waypoint: number
+    }>({
+      name: 'per-row-lookup',
+      text: `SELECT flight_uuid, extract(epoch FROM last_contact)::int8 AS last_contact,
+                    extract(epoch FROM last_waypoint_at)::int8 AS waypoint
+             FROM live_flights WHERE icao24 = $1 FOR UPDATE`,
+      values: [row[0]],
+    })
+    const previous = found[0]
+    let flight = previous?.flight_uuid ?? randomUUID()
+    let waypointAt = previous ? Number(previous.waypoint) : time
+    if (!previous) {
+      await client.query({
+        name: 'per-row-start',
+        text: `INSERT INTO flight_histories (flight_uuid, icao24, callsign, origin_country, start_time, route_data)
+               VALUES ($1, $2, $3, $4, to_timestamp($5), jsonb_build_array(jsonb_build_array($6::float8, $7::float8, $5::int8)))`,
+        values: [flight, row[0], (row[1] as string).trim(), row[2], time, row[6], row[5]],
+      })
+    } else if (
+      time > Number(previous.last_contact) &&
+      time - waypointAt >= RULES.waypointIntervalSeconds
+    ) {
+      waypointAt = time
+      await client.query({
+        name: 'per-row-append',
+        text: `UPDATE flight_histories SET route_data = route_data || jsonb_build_array(jsonb_build_array($2::float8, $3::float8, $4::int8))
+               WHERE flight_uuid = $1`,
+        values: [flight, row[6], row[5], time],
+      })
+    }
+    flight = previous?.flight_uuid ?? flight
+    await client.query({
+      name: 'per-row-upsert',
+      text: PER_ROW_UPSERT,
+      values: upsertValues(row, flight, waypointAt),
+    })
+  }
+  await client.query('COMMIT')
+}
+
+async function runPerRowUpsertOnly(client: Client, rows: unknown[][]) {
+  await client.query('BEGIN')
+  for (const row of rows) {
+    await client.query({
+      name: 'per-row-upsert',
+      text: PER_ROW_UPSERT,
+      values: upsertValues(row, randomUUID(), row[4] as number),
+    })
+  }
+  await client.query('COMMIT')
+}
+
+function request(d: number) {
+  const rows = batchRows(d)
+  const event = new CloudEvent({
+    id: `bench-${d}`,
+    source: '/bench/processor',
+    type: OPENSKY_STATES_EVENT_TYPE,
+    datacontenttype: 'application/json',
+    time: new Date((T0 + d * STEP_SECONDS) * 1000).toISOString(),
+    partitionkey: '0',
+    data: { time: T0 + d * STEP_SECONDS, states: rows },
+  })
+  const message = HTTP.binary(event)
+  const body = JSON.stringify(message.body)
+  const headers = Object.fromEntries(
+    Object.entries(message.headers).map(([name, value]) => [name, String(value)])
+  )
+  return { rows, body, headers }
+}
+
+async function main() {
+  const bundle = join(ROOT, 'dist', 'processor.mjs')
+  if (!existsSync(bundle)) {
+    throw new Error('dist/processor.mjs is missing: run `npm run build` first')
+  }
+  const [httpDb, ceilingDb, perRowDb, upsertOnlyDb] = await Promise.all([
+    freshDatabase('skytrail_bench_http'),
+    freshDatabase('skytrail_bench_ceiling'),
+    freshDatabase('skytrail_bench_perrow'),
+    freshDatabase('skytrail_bench_upsert'),
+  ])
+  // The upsert-only loop writes no flights, so its flight references point nowhere.
+  await upsertOnlyDb.pool.query(
+    'ALTER TABLE live_flights DROP CONSTRAINT live_flights_flight_uuid_fkey'
+  )
+
+  const port = await freePort()
+  const processor = await startNode(
+    bundle,
+    { PORT: String(port), DATABASE_URL: httpDb.url, LOG_LEVEL: 'warn' },
+    `http://127.0.0.1:${port}/health/readiness`
+  )
+  const ceilingSql = applyStatesStatement(SERIES_INPUT)
+  const ceilingClient = await ceilingDb.pool.connect()
+  const perRowClient = await perRowDb.pool.connect()
+  const upsertOnlyClient = await upsertOnlyDb.pool.connect()
+  const samples = {
+    http: [] as number[],
+    ceiling: [] as number[],
+    perRow: [] as number[],
+    perRowUpsertOnly: [] as number[],
+  }
+  const summaries: unknown[] = []
+
+  try {
+    for (let d = 0; d < WARMUP + ROUNDS; d++) {
+      const measured = d >= WARMUP
+      const { rows, body, headers } = request(d)
+
+      let start = performance.now()
+      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body })
+      const summary = (await response.json()) as Record<string, unknown>
+      const httpMs = performance.now() - start
+      if (response.status !== 200) {
+        throw new Error(`processor answered ${response.status}: ${JSON.stringify(summary)}`)
+      }
+      if (measured) {
+        samples.http.push(httpMs)
+        summaries.push(summary)
+      }
+
+      start = performance.now()
+      await ceilingClient.query('BEGIN')
+      await ceilingClient.query(ceilingSql, [
+        RULES.waypointIntervalSeconds,
+        RULES.flightTimeoutSeconds,
+        d,
+      ])
+      await ceilingClient.query('COMMIT')
+      if (measured) {
+        samples.ceiling.push(performance.now() - start)
+      }
+
+      // The per-row loops run every round (their databases must see every batch) but are timed
+      // only for the first rounds after warm-up: each takes seconds.
+      const timed = measured && samples.perRow.length < PER_ROW_ROUNDS
+      if (d < WARMUP + PER_ROW_ROUNDS) {
+        start = performance.now()
+        await runPerRowLoop(perRowClient, rows)
+        if (timed) {
+          samples.perRow.push(performance.now() - start)
+        }
+        start = performance.now()
+        await runPerRowUpsertOnly(upsertOnlyClient, rows)
+        if (timed) {
+          samples.perRowUpsertOnly.push(performance.now() - start)
+        }
+      }
+    }
+  } finally {
+    ceilingClient.release()
+    perRowClient.release()
+    upsertOnlyClient.release()
+  }
+  const memory = processor.memory()
+  await processor.stop()
+  await Promise.all([httpDb.drop(), ceilingDb.drop(), perRowDb.drop(), upsertOnlyDb.drop()])
+
+  const http = summarize(samples.http)
+  const ceiling = summarize(samples.ceiling)
+  const perRow = summarize(samples.perRow)
+  const perRowUpsertOnly = summarize(samples.perRowUpsertOnly)
+  const statesPerSecond = (ms: number) => (BATCH / ms) * 1000
+  const result = {
+    benchmark: 'processor',
+    date: new Date().toISOString(),
+    machine: machine(),
+    workload: {
+      statesPerDelivery: BATCH,
+      mix: 'per delivery: 2,000 new flights, 2,000 waypoints due, 6,000 plain updates of known aircraft',
+      warmup: WARMUP,
+      rounds: ROUNDS,
+      perRowRounds: PER_ROW_ROUNDS,
+      requestBytes: request(WARMUP).body.length,
+    },
+    latencyMs: { http, ceiling, perRow, perRowUpsertOnly },
+    statesPerSecond: {
+      http: statesPerSecond(http.p50),
+      ceiling: statesPerSecond(ceiling.p50),
+      perRow: statesPerSecond(perRow.p50),
+      perRowUpsertOnly: statesPerSecond(perRowUpsertOnly.p50),
+    },
+    ratios: {
+      httpToCeiling: ceiling.p50 / http.p50,
+      httpToPerRow: perRow.p50 / http.p50,
+      httpToPerRowUpsertOnly: perRowUpsertOnly.p50 / http.p50,
+    },
+    processorMemory: memory,
+    targets: {
+      ceilingRatioAtLeast: 0.7,
+      perRowRatioAtLeast: 10,
+      p99BelowMs: 250,
+      rssBelowMiB: 150,
+    },
+    lastSummary: summaries.at(-1),
+  }
+  const met = {
+    ceiling: result.ratios.httpToCeiling >= 0.7,
+    perRow: result.ratios.httpToPerRow >= 10,
+    p99: http.p99 < 250,
+    rss: memory.peakRssMiB < 150,
+  }
+  const file = writeResult('processor', { ...result, met })
+
+  console.warn(
+    table(
+      (['http', 'ceiling', 'perRow', 'perRowUpsertOnly'] as const).map((path) => ({
+        path,
+        'states/s (p50)': Math.round(result.statesPerSecond[path]),
+        'p50 ms': result.latencyMs[path].p50,
+        'p95 ms': result.latencyMs[path].p95,
+        'p99 ms': result.latencyMs[path].p99,
+        n: result.latencyMs[path].n,
+      }))
+    )
+  )
+  console.warn(
+    `\nhttp / ceiling = ${result.ratios.httpToCeiling.toFixed(2)} (target >= 0.7, ${met.ceiling ? 'met' : 'MISSED'})` +
+      `\nhttp / per-row = ${result.ratios.httpToPerRow.toFixed(1)}x (target >= 10x, ${met.perRow ? 'met' : 'MISSED'})` +
+      `\nhttp / per-row upsert only = ${result.ratios.httpToPerRowUpsertOnly.toFixed(1)}x` +
+      `\np99 = ${http.p99.toFixed(0)} ms (target < 250 ms, ${met.p99 ? 'met' : 'MISSED'})` +
+      `\nprocessor peak RSS = ${memory.peakRssMiB.toFixed(0)} MiB (target < 150 MiB, ${met.rss ? 'met' : 'MISSED'})` +
+      `\nrequest body = ${(result.workload.requestBytes / 1e6).toFixed(2)} MB\nwritten ${file}`
+  )
+}
+
+await main()

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+
+import { OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
+import { createMetricsRegistry } from '../../shared/http/metrics.ts'
+import { silentLogger } from '../../shared/logger.ts'
+import { asBinary, asStructured, statesEvent } from '../../tests/fixtures/events.ts'
+import { loadSample } from '../../tests/fixtures/opensky.ts'
+import { createApp } from './app.ts'
+import type { Delivery, DeliverySummary } from './delivery.ts'
+
+function appWith(write: (deliveries: Delivery[]) => Promise<DeliverySummary[]>) {
+  return createApp({
+    maxBodyBytes: 1024 * 1024,
+    logger: silentLogger,
+    metrics: createMetricsRegistry('processor'),
+    writeDeliveries: write,
+    readiness: () => Promise.resolve(),
+  })
+}
+
+const summaryOf = (delivery: Delivery): DeliverySummary => ({
+  eventId: delivery.id,
+  duplicate: false,
+  received: delivery.received,
+  accepted: delivery.states.length,
+  dropped: {
+    invalid: delivery.droppedInvalid,
+    noPosition: delivery.droppedNoPosition,
+    duplicate: 0,
+    stale: 0,
+  },
+  upserted: delivery.states.length,
+  flightsStarted: 0,
+  flightsEnded: 0,
+  waypointsAppended: 0,
+})
+
+describe('processor app', () => {
+  it('hands validated, prepared states to the writer and answers with its summary', async () => {
+    const written: Delivery[] = []
+    const app = appWith((deliveries) => {
+      written.push(...deliveries)
+      return Promise.resolve(deliveries.map(summaryOf))
+    })
+    const event = statesEvent(loadSample('sample-2'), { extensions: { partitionkey: '4' } })
+    const response = await app.request('/', asStructured(event))
+
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ eventId: event.id, received: 6, accepted: 5 })
+    expect(written[0]).toMatchObject({
+      stream: 'key:4',
+      dataTime: 1518552809,
+      droppedNoPosition: 1,
+    })
+  })
+
+  it('answers 400 with the problem when the data is not a states envelope, without writing', async () => {
+    let calls = 0
+    const app = appWith(() => {
+      calls++
+      return Promise.resolve([])
+    })
+    const response = await app.request(
+      '/',
+      asBinary(statesEvent({ time: 'yesterday', states: [] }))
+    )
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({
+      error: expect.stringMatching(/OpenSky states envelope/) as unknown,
+      details: [expect.stringMatching(/^data\.time: /) as unknown],
+    })
+    expect(calls).toBe(0)
+  })
+
+  it('answers 503 when the database is unavailable, so Knative retries', async () => {
+    const app = appWith(() =>
+      Promise.reject(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+      )
+    )
+    const response = await app.request('/', asBinary(statesEvent({ time: 1, states: [] })))
+    expect(response.status).toBe(503)
+    const metrics = await (await app.request('/metrics')).text()
+    expect(metrics).toMatch(/skytrail_processor_database_errors_total\{service="processor"\} 1/)
+  })
+
+  it('answers 500 for unexpected errors, never 404 or 409', async () => {
+    const app = appWith(() => Promise.reject(new Error('bug')))
+    const response = await app.request('/', asBinary(statesEvent({ time: 1, states: [] })))
+    expect(response.status).toBe(500)
+  })
+
+  it('answers 413 for a body over the limit', async () => {
+    const app = appWith(() => Promise.resolve([]))
+    const big = statesEvent({ time: 1, states: [], padding: 'x'.repeat(2 * 1024 * 1024) })
+    const response = await app.request('/', asBinary(big))
+    expect(response.status).toBe(413)
+  })
+
+  it('serves liveness, readiness and metrics', async () => {
+    const app = appWith(() => Promise.resolve([]))
+    expect((await app.request('/health/liveness')).status).toBe(200)
+    expect((await app.request('/health/readiness')).status).toBe(200)
+    expect(await (await app.request('/metrics')).text()).toMatch(/skytrail_processor_states_total/)
+    expect(OPENSKY_STATES_EVENT_TYPE).toBe('dev.skytrail.opensky.states.v1')
+  })
+})

@@ -1,0 +1,163 @@
+import type { CloudEvent } from 'cloudevents'
+
+import type { FlightRules, LiveState } from '../../shared/db/apply-states.ts'
+import { applyStates } from '../../shared/db/apply-states.ts'
+import { recordInboxEvent } from '../../shared/db/inbox.ts'
+import { recordDelivery } from '../../shared/db/pipeline-status.ts'
+import type { Pool } from '../../shared/db/pool.ts'
+import { withTransaction } from '../../shared/db/pool.ts'
+import {
+  EXTENSION,
+  KAFKA_RECORD_EVENT_TYPE,
+  OPENSKY_STATES_EVENT_TYPE,
+} from '../../shared/events/index.ts'
+import { BadRequestError } from '../../shared/http/errors.ts'
+import { parseStateRows, statesEnvelopeSchema } from '../../shared/opensky/state-vector.ts'
+import { prepareStates } from './prepare-states.ts'
+
+export const ACCEPTED_EVENT_TYPES = [OPENSKY_STATES_EVENT_TYPE, KAFKA_RECORD_EVENT_TYPE]
+
+/** One event's states, validated and prepared, ready to be written. */
+export interface Delivery {
+  source: string
+  id: string
+  stream: string
+  /** Unix seconds of the data (the envelope's `time`). */
+  dataTime: number
+  received: number
+  droppedInvalid: number
+  droppedNoPosition: number
+  droppedDuplicate: number
+  /** The first problems of invalid rows, for the log line. */
+  problems: string[]
+  states: LiveState[]
+}
+
+/** The JSON answer for one event: what arrived, what was dropped and why, what was written. */
+export interface DeliverySummary {
+  eventId: string
+  /** True when this event was committed before: nothing was written again. */
+  duplicate: boolean
+  received: number
+  accepted: number
+  dropped: { invalid: number; noPosition: number; duplicate: number; stale: number }
+  upserted: number
+  flightsStarted: number
+  flightsEnded: number
+  waypointsAppended: number
+}
+
+/**
+ * Turns a decoded CloudEvent into a delivery, or throws a 400 naming what is wrong with it.
+ * Two kinds are accepted: the producer's states event, and KafkaSource's wrapper around a plain
+ * JSON record (as the original Python producer wrote), whose data may arrive as text.
+ */
+export function toDelivery(event: CloudEvent<unknown>): Delivery {
+  if (!ACCEPTED_EVENT_TYPES.includes(event.type)) {
+    throw new BadRequestError(
+      `unsupported event type "${event.type}"; expected one of ${ACCEPTED_EVENT_TYPES.join(', ')}`
+    )
+  }
+  const data = readJsonData(event)
+  const envelope = statesEnvelopeSchema.safeParse(data)
+  if (!envelope.success) {
+    throw new BadRequestError(
+      'event data is not an OpenSky states envelope {time, states}',
+      envelope.error.issues.map((issue) => `data.${issue.path.join('.')}: ${issue.message}`)
+    )
+  }
+  const parsed = parseStateRows(envelope.data)
+  const prepared = prepareStates(parsed.states)
+  return {
+    source: event.source,
+    id: event.id,
+    stream: streamOf(event),
+    dataTime: parsed.time,
+    received: envelope.data.states?.length ?? 0,
+    droppedInvalid: parsed.invalid,
+    droppedNoPosition: prepared.droppedNoPosition,
+    droppedDuplicate: prepared.droppedDuplicate,
+    problems: parsed.problems,
+    states: prepared.states,
+  }
+}
+
+function readJsonData(event: CloudEvent<unknown>): unknown {
+  const { data } = event
+  if (data === undefined || data === null) {
+    throw new BadRequestError('event has no data')
+  }
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+    return data
+  }
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data)
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new BadRequestError(`event data is not JSON: ${(err as Error).message}`)
+  }
+}
+
+/** Kafka partition when KafkaSource delivered it, else the producer's bucket, else one stream. */
+function streamOf(event: CloudEvent<unknown>): string {
+  const partition = event[EXTENSION.kafkaPartition] as string | number | undefined
+  if (partition !== undefined) {
+    return `partition:${partition}`
+  }
+  const key = event[EXTENSION.partitionKey] as string | number | undefined
+  return key === undefined ? 'default' : `key:${key}`
+}
+
+export type DeliveryWriter = (deliveries: Delivery[]) => Promise<DeliverySummary[]>
+
+/**
+ * Writes all events of one request in one transaction: each is first recorded in the inbox, so
+ * a redelivered event is recognised and skipped, then its states are applied and the delivery is
+ * noted in pipeline_status. Nothing is visible before the commit.
+ */
+export function createDeliveryWriter(pool: Pool, rules: FlightRules): DeliveryWriter {
+  return (deliveries) =>
+    withTransaction(pool, async (client) => {
+      const summaries: DeliverySummary[] = []
+      for (const delivery of deliveries) {
+        if (!(await recordInboxEvent(client, delivery.source, delivery.id))) {
+          summaries.push(summarize(delivery, null))
+          continue
+        }
+        const result = await applyStates(client, delivery.states, rules)
+        const summary = summarize(delivery, result)
+        await recordDelivery(client, {
+          stream: delivery.stream,
+          eventId: delivery.id,
+          dataTime: delivery.dataTime,
+          received: summary.received,
+          accepted: summary.accepted,
+          dropped: summary.received - summary.accepted,
+        })
+        summaries.push(summary)
+      }
+      return summaries
+    })
+}
+
+function summarize(
+  delivery: Delivery,
+  result: Awaited<ReturnType<typeof applyStates>> | null
+): DeliverySummary {
+  return {
+    eventId: delivery.id,
+    duplicate: result === null,
+    received: delivery.received,
+    accepted: delivery.states.length,
+    dropped: {
+      invalid: delivery.droppedInvalid,
+      noPosition: delivery.droppedNoPosition,
+      duplicate: delivery.droppedDuplicate,
+      stale: result?.stale ?? 0,
+    },
+    upserted: result?.upserted ?? 0,
+    flightsStarted: result?.flightsStarted ?? 0,
+    flightsEnded: result?.flightsEnded ?? 0,
+    waypointsAppended: result?.waypointsAppended ?? 0,
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+
+import { stateVectorSchema } from '../../shared/opensky/state-vector.ts'
+import { prepareStates } from './prepare-states.ts'
+
+function vector(
+  icao24: string,
+  lastContact: number,
+  extra: { lat?: number | null; timePosition?: number | null } = {}
+) {
+  return stateVectorSchema.parse([
+    icao24,
+    'TEST1   ',
+    'Austria',
+    extra.timePosition === undefined ? lastContact : extra.timePosition,
+    lastContact,
+    16.5,
+    extra.lat === undefined ? 48.1 : extra.lat,
+    1000,
+    false,
+    100,
+    90,
+    5,
+    null,
+    1050,
+    '7700',
+    false,
+    0,
+  ])
+}
+
+describe('prepareStates', () => {
+  it('converts m/s to km/h and keeps metres', () => {
+    const [state] = prepareStates([vector('abcdef', 100)]).states
+    expect(state?.velocityKmh).toBe(360)
+    expect(state?.altitude).toBe(1000)
+    expect(state?.squawk).toBe('7700')
+  })
+
+  it('drops states without position', () => {
+    const prepared = prepareStates([vector('abcdef', 100, { lat: null }), vector('abcde0', 100)])
+    expect(prepared.droppedNoPosition).toBe(1)
+    expect(prepared.states.map((s) => s.icao24)).toEqual(['abcde0'])
+  })
+
+  it('keeps the newest state of an aircraft that appears twice, whatever the order', () => {
+    for (const order of [
+      [1, 3, 2],
+      [3, 2, 1],
+    ]) {
+      const prepared = prepareStates(order.map((t) => vector('abcdef', t)))
+      expect(prepared.states.map((s) => s.lastContact)).toEqual([3])
+      expect(prepared.droppedDuplicate).toBe(2)
+    }
+  })
+
+  it('sorts by icao24 so concurrent writers lock rows in the same order', () => {
+    const prepared = prepareStates(['ffffff', '000001', 'a00000'].map((id) => vector(id, 1)))
+    expect(prepared.states.map((s) => s.icao24)).toEqual(['000001', 'a00000', 'ffffff'])
+  })
+
+  it('uses the position time for waypoints, never later than last contact', () => {
+    expect(
+      prepareStates([vector('abcdef', 100, { timePosition: 40 })]).states[0]?.positionTime
+    ).toBe(40)
+    expect(
+      prepareStates([vector('abcdef', 100, { timePosition: null })]).states[0]?.positionTime
+    ).toBe(100)
+  })
+})

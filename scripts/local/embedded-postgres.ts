@@ -1,0 +1,187 @@
+// Embedded PostgreSQL for `npm start`: PGlite (PostgreSQL compiled to WebAssembly, in this
+// process) served over the PostgreSQL wire protocol on loopback, so the functions run their
+// ordinary `pg` code against it.
+//
+// PGlite is one backend. Several client connections are made safe here by running one
+// *exchange* at a time: a simple Query, or an extended-protocol run up to its Sync, is passed to
+// PGlite whole, and while a client is inside a transaction nobody else gets a turn. The stock
+// pglite-socket server passes single messages and lets other clients' Parse/Bind/Execute slip in
+// between (electric-sql/pglite#1046), which clobbers the unnamed statement.
+import type { Socket } from 'node:net'
+import { createServer } from 'node:net'
+
+import { PGlite } from '@electric-sql/pglite'
+
+const SSL_REQUEST_CODE = 80877103
+const GSSENC_REQUEST_CODE = 80877104
+const CANCEL_REQUEST_CODE = 80877102
+/** Frontend message types that end an exchange: the backend answers with ReadyForQuery. */
+const QUERY = 0x51 // 'Q'
+const SYNC = 0x53 // 'S'
+const TERMINATE = 0x58 // 'X'
+
+export interface EmbeddedPostgres {
+  /** postgres:// URL for node-postgres. */
+  url: string
+  stop(): Promise<void>
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Folder for the database files; kept between runs so a restart keeps the data. */
+  dataDir: string
+  /** Loopback port; 0 picks a free one. */
+  port?: number
+}
+
+/** A one-at-a-time gate: exchanges from all connections run in arrival order. */
+class Turnstile {
+  private tail: Promise<void> = Promise.resolve()
+
+  /** Resolves when it is the caller's turn; call the returned function to pass the turn on. */
+  async enter(): Promise<() => void> {
+    let leave!: () => void
+    const previous = this.tail
+    this.tail = new Promise((resolve) => (leave = resolve))
+    await previous
+    return leave
+  }
+}
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions
+): Promise<EmbeddedPostgres> {
+  const db = await PGlite.create({ dataDir: options.dataDir })
+  const turnstile = new Turnstile()
+  const sockets = new Set<Socket>()
+
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.setNoDelay(true)
+    serveConnection(db, turnstile, socket).catch(() => socket.destroy())
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as { port: number }
+
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      for (const socket of sockets) {
+        socket.destroy()
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Lets queued exchanges finish before the files are closed.
+      const leave = await turnstile.enter()
+      await db.close()
+      leave()
+    },
+  }
+}
+
+/** Reads one connection's messages and runs them exchange by exchange. */
+async function serveConnection(db: PGlite, turnstile: Turnstile, socket: Socket) {
+  let buffer = Buffer.alloc(0)
+  let started = false
+  let pending: Buffer[] = []
+  /** Set while this connection holds the backend (inside an exchange or a transaction). */
+  let leave: (() => void) | undefined
+  let queue = Promise.resolve()
+
+  const run = async (messages: Buffer[], endsExchange: boolean) => {
+    if (socket.destroyed) {
+      return
+    }
+    leave ??= await turnstile.enter()
+    for (const message of messages) {
+      await db.execProtocolRawStream(new Uint8Array(message), {
+        onRawData: (data) => {
+          if (!socket.destroyed) {
+            socket.write(data)
+          }
+        },
+      })
+    }
+    if (endsExchange && !db.isInTransaction()) {
+      leave()
+      leave = undefined
+    }
+  }
+
+  const schedule = (messages: Buffer[]) => {
+    queue = queue
+      .then(() => run(messages, true))
+      .catch(() => {
+        // PGlite answers SQL errors in the protocol; a throw here means the backend itself failed.
+        socket.destroy()
+      })
+  }
+
+  const release = async () => {
+    if (leave) {
+      // The client went away inside a transaction: undo it so the next client starts clean.
+      if (db.isInTransaction()) {
+        await db.exec('ROLLBACK').catch(() => {})
+      }
+      leave()
+      leave = undefined
+    }
+  }
+
+  socket.on('close', () => {
+    queue = queue.then(release, release)
+  })
+
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk])
+    for (;;) {
+      if (!started) {
+        if (buffer.length < 8) {
+          return
+        }
+        const length = buffer.readInt32BE(0)
+        const code = buffer.readInt32BE(4)
+        if (buffer.length < length) {
+          return
+        }
+        const packet = buffer.subarray(0, length)
+        buffer = buffer.subarray(length)
+        if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) {
+          socket.write('N')
+          continue
+        }
+        if (code === CANCEL_REQUEST_CODE) {
+          socket.end()
+          return
+        }
+        started = true
+        schedule([packet])
+        continue
+      }
+      if (buffer.length < 5) {
+        return
+      }
+      const length = 1 + buffer.readInt32BE(1)
+      if (buffer.length < length) {
+        return
+      }
+      const message = buffer.subarray(0, length)
+      buffer = buffer.subarray(length)
+      const type = message[0]
+      if (type === TERMINATE) {
+        socket.end()
+        return
+      }
+      pending.push(message)
+      if (type === QUERY || type === SYNC) {
+        const exchange = pending
+        pending = []
+        schedule(exchange)
+      }
+    }
+  })
+  await new Promise((resolve) => socket.once('close', resolve))
+  await queue
+}

@@ -1,0 +1,264 @@
+// The local stand-in for Knative's KafkaSource data plane (knative-extensions/eventing-kafka-
+// broker, dispatcher), so `npm start` with KAFKA_BROKERS delivers records to the processor with
+// the same semantics as the cluster:
+// - per-partition order: a partition's next record is sent after the previous one's outcome;
+// - one POST per record, CloudEvents binary mode, with `knativekafkapartition` and
+//   `knativekafkaoffset`; a record that is not a CloudEvent becomes `dev.knative.kafka.event`
+//   with id `partition:<p>/offset:<o>`;
+// - retries with exponential backoff (delay * 2^n) on 404, 408, 409, 429, 5xx and network
+//   errors; other statuses are final;
+// - after the last retry or a final status the record goes to the dead-letter topic with
+//   `knativeerrorcode`, `knativeerrordest` and `knativeerrordata`;
+// - the offset is committed only after the outcome, so a crash redelivers (at least once).
+import type { CloudEvent } from 'cloudevents'
+import { CloudEvent as Event, HTTP, Kafka as KafkaBinding } from 'cloudevents'
+import type { KafkaMessage as KafkaRecord } from 'kafkajs'
+import { Kafka, logLevel } from 'kafkajs'
+
+import { EXTENSION, KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
+import type { Logger } from '../../shared/logger.ts'
+
+const RETRYABLE_STATUSES = new Set([404, 408, 409, 429])
+const MAX_ERROR_DATA_BYTES = 1024
+
+export interface KafkaDispatcherOptions {
+  brokers: string[]
+  topic: string
+  groupId: string
+  /** The subscriber: the processor's URL. */
+  sink: string
+  deadLetterTopic: string
+  /** Retries after the first attempt (KafkaSource `delivery.retry`). */
+  retry?: number
+  /** KafkaSource `delivery.backoffDelay`: the n-th retry waits delay * 2^n. */
+  backoffDelayMs?: number
+  /** KafkaSource `delivery.timeout`, per request. */
+  timeoutMs?: number
+  /** Names the source like a KafkaSource in namespace `local`. */
+  sourceName?: string
+  logger: Logger
+}
+
+export interface DispatcherStats {
+  delivered: number
+  retried: number
+  deadLettered: number
+}
+
+export interface KafkaDispatcher {
+  stats(): DispatcherStats
+  /** Records behind, per partition and in total (end offset minus committed offset). */
+  lag(): Promise<{ total: number; partitions: { partition: number; lag: number }[] }>
+  stop(): Promise<void>
+}
+
+type Outcome = { ok: true } | { ok: false; status?: number; body?: string; error?: string }
+
+export async function startKafkaDispatcher(
+  options: KafkaDispatcherOptions
+): Promise<KafkaDispatcher> {
+  const { topic, sink, logger } = options
+  const retry = options.retry ?? 5
+  const backoffDelayMs = options.backoffDelayMs ?? 200
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const source = `/apis/v1/namespaces/local/kafkasources/${options.sourceName ?? 'processor'}#${topic}`
+  const kafka = new Kafka({
+    clientId: 'skytrail-local-dispatcher',
+    brokers: options.brokers,
+    logLevel: logLevel.ERROR,
+  })
+  const consumer = kafka.consumer({ groupId: options.groupId })
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const admin = kafka.admin()
+  const stats: DispatcherStats = { delivered: 0, retried: 0, deadLettered: 0 }
+  let stopping = false
+
+  await Promise.all([consumer.connect(), producer.connect(), admin.connect()])
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const partitions =
+    (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []
+
+  const send = async (event: CloudEvent<unknown>): Promise<Outcome> => {
+    const message = HTTP.binary(event)
+    const headers = Object.fromEntries(
+      Object.entries(message.headers).map(([name, value]) => [name, String(value)])
+    )
+    const body =
+      message.body === undefined || typeof message.body === 'string'
+        ? message.body
+        : JSON.stringify(message.body)
+    try {
+      const response = await fetch(sink, {
+        method: 'POST',
+        headers: { ...headers, prefer: 'reply' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      const text = await response.text()
+      return response.status < 300
+        ? { ok: true }
+        : { ok: false, status: response.status, body: text }
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) }
+    }
+  }
+
+  const deliver = async (event: CloudEvent<unknown>): Promise<Outcome> => {
+    let outcome = await send(event)
+    for (
+      let attempt = 1;
+      attempt <= retry && !outcome.ok && isRetryable(outcome) && !stopping;
+      attempt++
+    ) {
+      stats.retried++
+      await sleep(backoffDelayMs * 2 ** attempt)
+      outcome = await send(event)
+    }
+    return outcome
+  }
+
+  const deadLetter = async (event: CloudEvent<unknown>, outcome: Outcome & { ok: false }) => {
+    const failed = event.cloneWith(
+      {
+        knativeerrordest: sink,
+        ...(outcome.status !== undefined && { knativeerrorcode: String(outcome.status) }),
+        ...(outcome.body && {
+          knativeerrordata: Buffer.from(outcome.body)
+            .subarray(0, MAX_ERROR_DATA_BYTES)
+            .toString('base64'),
+        }),
+      },
+      false
+    )
+    await producer.send({ topic: options.deadLetterTopic, messages: [toKafkaRecord(failed)] })
+    stats.deadLettered++
+  }
+
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: Math.max(1, partitions.length),
+    eachMessage: async ({ partition, message }) => {
+      const event = toCloudEvent(message, { topic, partition, source })
+      const outcome = await deliver(event)
+      if (stopping && !outcome.ok) {
+        // Not an outcome: leave the offset uncommitted so the record comes again next time.
+        throw new Error('dispatcher stopping')
+      }
+      if (outcome.ok) {
+        stats.delivered++
+      } else {
+        logger.warn(
+          { partition, offset: message.offset, status: outcome.status, error: outcome.error },
+          'delivery failed, record sent to the dead-letter topic'
+        )
+        await deadLetter(event, outcome)
+      }
+      await consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+      ])
+    },
+  })
+
+  return {
+    stats: () => ({ ...stats }),
+    async lag() {
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: options.groupId, topics: [topic] }),
+      ])
+      const done = new Map(
+        (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)])
+      )
+      const perPartition = ends
+        .sort((a, b) => a.partition - b.partition)
+        .map(({ partition, high, low }) => {
+          const position = done.get(partition) ?? -1
+          return { partition, lag: Number(high) - (position >= 0 ? position : Number(low)) }
+        })
+      return { total: perPartition.reduce((sum, p) => sum + p.lag, 0), partitions: perPartition }
+    },
+    async stop() {
+      stopping = true
+      await consumer.disconnect()
+      await Promise.all([producer.disconnect(), admin.disconnect()])
+    },
+  }
+}
+
+function isRetryable(outcome: Outcome & { ok: false }): boolean {
+  return (
+    outcome.status === undefined || outcome.status >= 500 || RETRYABLE_STATUSES.has(outcome.status)
+  )
+}
+
+/** Decodes a record like KafkaSource does: a CloudEvent as it is, anything else wrapped. */
+export function toCloudEvent(
+  record: KafkaRecord,
+  where: { topic: string; partition: number; source: string }
+): CloudEvent<unknown> {
+  const headers = Object.fromEntries(
+    Object.entries(record.headers ?? {})
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name.toLowerCase(), String(value)])
+  )
+  const positions = {
+    [EXTENSION.kafkaPartition]: String(where.partition),
+    [EXTENSION.kafkaOffset]: record.offset,
+  }
+  const key = record.key?.toString()
+  const value = record.value?.toString() ?? ''
+  const message = { headers, key: key ?? '', value, body: value, timestamp: record.timestamp }
+  if (KafkaBinding.isEvent(message)) {
+    try {
+      const attributes = (KafkaBinding.toEvent(message) as CloudEvent<unknown>).toJSON()
+      // The SDK copies the record key into `partitionkey`; KafkaSource passes the event's own
+      // attributes, so only a `ce_partitionkey` header sets it.
+      delete attributes.partitionkey
+      if (headers.ce_partitionkey !== undefined) {
+        attributes.partitionkey = headers.ce_partitionkey
+      }
+      return new Event({ ...attributes, ...positions }, false)
+    } catch {
+      // an incomplete CloudEvent is wrapped like any other record
+    }
+  }
+  const extensions: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (name !== 'content-type') {
+      extensions[`kafkaheader${name.replace(/[^a-z0-9]/g, '')}`] = value
+    }
+  }
+  return new Event(
+    {
+      id: `partition:${where.partition}/offset:${record.offset}`,
+      source: where.source,
+      type: KAFKA_RECORD_EVENT_TYPE,
+      subject: `partition:${where.partition}#${record.offset}`,
+      time: new Date(Number(record.timestamp)).toISOString(),
+      ...(headers['content-type'] && { datacontenttype: headers['content-type'].toLowerCase() }),
+      ...(key !== undefined && { key, partitionkey: key }),
+      ...extensions,
+      ...positions,
+      data: record.value?.toString(),
+    },
+    false
+  )
+}
+
+/** A CloudEvent as a Kafka record in binary mode, with clean string headers. */
+function toKafkaRecord(event: CloudEvent<unknown>) {
+  const message = KafkaBinding.binary(event)
+  return {
+    key: message.key === undefined ? null : String(message.key),
+    value: typeof message.value === 'string' ? message.value : JSON.stringify(message.value),
+    headers: Object.fromEntries(
+      Object.entries(message.headers)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, String(value)])
+    ),
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

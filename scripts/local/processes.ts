@@ -1,0 +1,110 @@
+// Runs each function as its own process from its sources (functions/<name>/index.ts on Node 24),
+// configured only through environment variables, exactly as a Knative revision runs its bundle.
+import type { ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { createWriteStream, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+
+export interface FunctionProcess {
+  name: string
+  url: string
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>
+  /** SIGTERM, as Knative sends it, then waits for the process to finish its work and exit. */
+  stop(): Promise<void>
+}
+
+export interface StartFunctionOptions {
+  name: 'producer' | 'processor' | 'sweeper' | 'dashboard'
+  env: Record<string, string>
+  port?: number
+  /** Folder for `<name>.log`, the process's JSON log lines. */
+  logDir: string
+  /** Also copy the log lines to this stream (e.g. `--logs` on the console). */
+  echo?: NodeJS.WritableStream
+  readyTimeoutMs?: number
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+export async function startFunction(options: StartFunctionOptions): Promise<FunctionProcess> {
+  const port = options.port ?? (await freePort())
+  mkdirSync(options.logDir, { recursive: true })
+  const log = createWriteStream(join(options.logDir, `${options.name}.log`), { flags: 'a' })
+  const child = spawn(
+    process.execPath,
+    // kafkajs trips a harmless Node warning on every request timer (tulios/kafkajs#1751).
+    ['--disable-warning=TimeoutNegativeWarning', join(ROOT, 'functions', options.name, 'index.ts')],
+    {
+      env: { ...process.env, ...options.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  )
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      log.write(chunk)
+      options.echo?.write(prefixLines(options.name, chunk.toString()))
+    })
+  }
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code))
+  )
+  exited.finally(() => log.end()).catch(() => {})
+
+  const url = `http://127.0.0.1:${port}`
+  await waitUntilReady(child, `${url}/health/readiness`, options)
+  return {
+    name: options.name,
+    url,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+      }
+      await exited
+    },
+  }
+}
+
+async function waitUntilReady(child: ChildProcess, url: string, options: StartFunctionOptions) {
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `${options.name} exited with code ${child.exitCode} at start-up; see ${join(options.logDir, `${options.name}.log`)}`
+      )
+    }
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok) {
+        return
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${options.name} did not become ready at ${url}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150))
+  }
+}
+
+function prefixLines(name: string, text: string): string {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => `${name.padEnd(9)} | ${line}\n`)
+    .join('')
+}

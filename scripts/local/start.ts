@@ -1,0 +1,151 @@
+// `npm start`: the whole pipeline on this machine. See README.md, "Quick start".
+//   npm start -- --source simulate|opensky|replay  --speed N  --aircraft N  --logs
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+
+import { createLogger } from '../../shared/logger.ts'
+import type { LocalPipeline, Source } from './pipeline.ts'
+import { SOURCES, startLocalPipeline } from './pipeline.ts'
+import { ROOT } from './processes.ts'
+import { startStatusLine } from './status-line.ts'
+
+const USAGE = `Usage: npm start -- [options]
+
+  --source simulate|opensky|replay  where states come from (default: OpenSky when reachable,
+                                    else simulated traffic)
+  --speed N          simulate N times faster (aircraft move faster, time rules shrink)
+  --aircraft N       size of the simulated fleet
+  --replay PATH      recorded OpenSky responses for --source replay
+  --logs             show the functions' log lines instead of the status line
+  --help
+
+Environment: PORT (dashboard, default 8080), DATABASE_URL (use this PostgreSQL instead of the
+embedded one), KAFKA_BROKERS (go through Kafka), OPENSKY_CLIENT_ID/OPENSKY_CLIENT_SECRET or
+OPENSKY_CREDENTIALS_FILE (live OpenSky with an account), SKYTRAIL_DATA_DIR (default .data).`
+
+function parseCommandLine() {
+  const { values } = parseArgs({
+    options: {
+      source: { type: 'string' },
+      speed: { type: 'string', default: '1' },
+      aircraft: { type: 'string' },
+      replay: { type: 'string' },
+      logs: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) {
+    console.warn(USAGE)
+    process.exit(0)
+  }
+  const problems: string[] = []
+  if (values.source !== undefined && !SOURCES.includes(values.source as Source)) {
+    problems.push(`--source must be one of ${SOURCES.join(', ')}, not "${values.source}"`)
+  }
+  const speed = Number(values.speed)
+  if (!(speed >= 1 && speed <= 1000)) {
+    problems.push(`--speed must be a number from 1 to 1000, not "${values.speed}"`)
+  }
+  const aircraft = values.aircraft === undefined ? undefined : Number(values.aircraft)
+  if (
+    aircraft !== undefined &&
+    !(Number.isInteger(aircraft) && aircraft > 0 && aircraft <= 200_000)
+  ) {
+    problems.push(`--aircraft must be a whole number from 1 to 200000, not "${values.aircraft}"`)
+  }
+  const port = Number(process.env.PORT ?? 8080)
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    problems.push(`PORT must be a port number, not "${process.env.PORT}"`)
+  }
+  if (problems.length > 0) {
+    console.error(`${problems.join('\n')}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  return {
+    source: values.source as Source | undefined,
+    speed,
+    aircraft,
+    replayPath: values.replay && resolve(values.replay),
+    logs: values.logs,
+    port,
+  }
+}
+
+function banner(pipeline: LocalPipeline, speed: number): string {
+  const line = (label: string, value: string) => `  ${label.padEnd(10)} ${value}`
+  return [
+    '',
+    '  Skytrail is running',
+    '',
+    line('Dashboard', pipeline.dashboardUrl),
+    line(
+      'Database',
+      pipeline.database.kind === 'embedded'
+        ? `embedded PostgreSQL (PGlite), data in ${pipeline.database.location}`
+        : `PostgreSQL at ${pipeline.database.location}`
+    ),
+    line(
+      'Transport',
+      pipeline.transport === 'kafka'
+        ? `Kafka topic flight_raw_data, delivered like a KafkaSource`
+        : 'HTTP, producer straight to processor (set KAFKA_BROKERS for Kafka)'
+    ),
+    line('Source', `${pipeline.source}${speed > 1 ? ` x${speed}` : ''} (${pipeline.sourceReason})`),
+    line('Logs', 'JSON lines in .data/logs/<function>.log (--logs shows them here)'),
+    '',
+    '  Ctrl-C stops everything; committed data is kept.',
+    '',
+  ].join('\n')
+}
+
+const options = parseCommandLine()
+const logger = createLogger('local', options.logs ? 'info' : 'warn')
+const dataDir = resolve(process.env.SKYTRAIL_DATA_DIR ?? `${ROOT}/.data`)
+console.warn('Starting Skytrail: database, migrations, functions...')
+let pipeline: LocalPipeline
+try {
+  pipeline = await startLocalPipeline({
+    dataDir,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    kafkaBrokers: process.env.KAFKA_BROKERS?.split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+    source: options.source,
+    speed: options.speed,
+    aircraft: options.aircraft,
+    replayPath: options.replayPath,
+    dashboardPort: options.port,
+    echoLogs: options.logs ? process.stdout : undefined,
+    logger,
+  })
+} catch (err) {
+  console.error(`Skytrail could not start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+}
+console.warn(banner(pipeline, options.speed))
+const status = options.logs ? undefined : startStatusLine(pipeline, process.stdout)
+
+let stopping = false
+const stop = async (signal: string) => {
+  if (stopping) {
+    return
+  }
+  stopping = true
+  status?.stop()
+  console.warn(`\n${signal}: stopping (the producer first, then the rest after their last work)...`)
+  await pipeline.stop()
+  console.warn('Stopped. Data is kept; `npm start` continues where it left off.')
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))
+for (const fn of Object.values(pipeline.functions)) {
+  void fn.exited.then((code) => {
+    if (!stopping) {
+      console.error(
+        `\n${fn.name} exited unexpectedly (code ${code}); see .data/logs/${fn.name}.log`
+      )
+      void stop('error')
+    }
+  })
+}

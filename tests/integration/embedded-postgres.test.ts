@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import type { EmbeddedPostgres } from '../../scripts/local/embedded-postgres.ts'
+import { startEmbeddedPostgres } from '../../scripts/local/embedded-postgres.ts'
+import { migrate } from '../../shared/db/migrate.ts'
+import { silentLogger } from '../../shared/logger.ts'
+
+let dataDir: string
+let embedded: EmbeddedPostgres
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'skytrail-pglite-'))
+  embedded = await startEmbeddedPostgres({ dataDir })
+})
+
+afterAll(async () => {
+  await embedded.stop()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
+  it('keeps concurrent clients’ parameterised queries apart', async () => {
+    const pool = new pg.Pool({ connectionString: embedded.url, max: 4 })
+    try {
+      // Each query is Parse/Bind/Execute/Sync on the unnamed statement; interleaving those
+      // messages between connections would return another client's result or fail to bind.
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          pool.query<{ value: number; label: string }>(
+            'SELECT $1::int * 2 AS value, $2::text AS label',
+            [i, `client-${i}`]
+          )
+        )
+      )
+      results.forEach((result, i) =>
+        expect(result.rows[0]).toEqual({ value: i * 2, label: `client-${i}` })
+      )
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('runs one client’s transaction without others’ statements in between', async () => {
+    const a = new pg.Client({ connectionString: embedded.url })
+    const b = new pg.Client({ connectionString: embedded.url })
+    await Promise.all([a.connect(), b.connect()])
+    try {
+      await a.query('CREATE TABLE IF NOT EXISTS turns (n int)')
+      await a.query('BEGIN')
+      await a.query('INSERT INTO turns VALUES (1)')
+      let bSaw: number | undefined
+      const bRead = b.query<{ n: number }>('SELECT count(*)::int AS n FROM turns').then((r) => {
+        bSaw = r.rows[0]?.n
+      })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(bSaw).toBeUndefined()
+      await a.query('INSERT INTO turns VALUES (2)')
+      await a.query('COMMIT')
+      await bRead
+      expect(bSaw).toBe(2)
+    } finally {
+      await Promise.all([a.end(), b.end()])
+    }
+  })
+
+  it('rolls back the transaction of a client that disconnects inside it', async () => {
+    const a = new pg.Client({ connectionString: embedded.url })
+    await a.connect()
+    await a.query('CREATE TABLE IF NOT EXISTS abandoned (n int)')
+    await a.query('BEGIN')
+    await a.query('INSERT INTO abandoned VALUES (1)')
+    await a.end()
+    const b = new pg.Client({ connectionString: embedded.url })
+    await b.connect()
+    try {
+      const { rows } = await b.query<{ n: number }>('SELECT count(*)::int AS n FROM abandoned')
+      expect(rows[0]?.n).toBe(0)
+    } finally {
+      await b.end()
+    }
+  })
+
+  it('applies the migrations and keeps the data across a restart', async () => {
+    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toHaveLength(2)
+    const client = new pg.Client({ connectionString: embedded.url })
+    await client.connect()
+    await client.query(
+      `INSERT INTO pipeline_status (stream, last_event_id, last_data_time) VALUES ('x', 'e', now())`
+    )
+    await client.end()
+
+    await embedded.stop()
+    embedded = await startEmbeddedPostgres({ dataDir })
+    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toEqual([])
+    const again = new pg.Client({ connectionString: embedded.url })
+    await again.connect()
+    try {
+      const { rows } = await again.query('SELECT stream FROM pipeline_status')
+      expect(rows).toEqual([{ stream: 'x' }])
+    } finally {
+      await again.end()
+    }
+  })
+})

@@ -1,0 +1,454 @@
+import { CloudEvent } from 'cloudevents'
+import type pg from 'pg'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+
+import { createApp } from '../../functions/processor/app.ts'
+import type { DeliverySummary } from '../../functions/processor/delivery.ts'
+import { createDeliveryWriter } from '../../functions/processor/delivery.ts'
+import { createPool, pingDatabase } from '../../shared/db/pool.ts'
+import { KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
+import { createMetricsRegistry } from '../../shared/http/metrics.ts'
+import { silentLogger } from '../../shared/logger.ts'
+import { asBatch, asBinary, asStructured, statesEvent } from '../fixtures/events.ts'
+import { loadSample, stateRow } from '../fixtures/opensky.ts'
+import { useTestDatabase } from '../helpers/postgres.ts'
+
+const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
+const T0 = 1_700_000_000
+
+const database = useTestDatabase()
+const pools: pg.Pool[] = []
+
+function processor(url = database().url, maxBodyBytes = 16 * 1024 * 1024) {
+  const pool = createPool(url, { applicationName: 'processor-test', logger: silentLogger, max: 4 })
+  pools.push(pool)
+  return createApp({
+    maxBodyBytes,
+    logger: silentLogger,
+    metrics: createMetricsRegistry('processor'),
+    writeDeliveries: createDeliveryWriter(pool, RULES),
+    readiness: () => pingDatabase(pool),
+  })
+}
+
+async function deliver(app: ReturnType<typeof processor>, init: RequestInit) {
+  const response = await app.request('/', init)
+  return {
+    status: response.status,
+    body: (await response.json()) as DeliverySummary & { error?: string },
+  }
+}
+
+async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+  return (await database().pool.query<T>(text, values)).rows
+}
+
+/** Everything the processor writes about flights, comparable across runs. */
+async function flightData() {
+  return {
+    live: await rows(
+      'SELECT icao24, flight_uuid, lat, lon, last_contact, last_waypoint_at FROM live_flights ORDER BY icao24'
+    ),
+    flights: await rows(
+      'SELECT flight_uuid, icao24, start_time, end_time, route_data FROM flight_histories ORDER BY flight_uuid'
+    ),
+  }
+}
+
+beforeEach(async () => {
+  await database().pool.query(
+    'TRUNCATE live_flights, flight_histories, pipeline_status, processed_events'
+  )
+})
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()))
+})
+
+describe('processor with real PostgreSQL', () => {
+  it('writes a real OpenSky response into live_flights and starts one flight per aircraft', async () => {
+    const sample = loadSample('sample-1')
+    const { status, body } = await deliver(processor(), asBinary(statesEvent(sample)))
+
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ received: 46, accepted: 46, upserted: 46, flightsStarted: 46 })
+    const [dlh] = await rows<{
+      callsign: string
+      velocity_kmh: number
+      last_contact: Date
+      altitude: number
+      on_ground: boolean
+    }>(
+      `SELECT callsign, velocity_kmh, last_contact, altitude, on_ground FROM live_flights WHERE icao24 = '3c6703'`
+    )
+    expect(dlh?.callsign).toBe('DLH453')
+    expect(dlh?.velocity_kmh).toBeCloseTo(64.2 * 3.6, 9)
+    expect(dlh?.last_contact.toISOString()).toBe(new Date(1604921480 * 1000).toISOString())
+    expect(dlh?.altitude).toBe(541.02)
+
+    const [flight] = await rows<{ route_data: unknown; start_time: Date; origin_country: string }>(
+      `SELECT route_data, start_time, origin_country FROM flight_histories WHERE icao24 = '3c6703'`
+    )
+    expect(flight?.route_data).toEqual([[48.3374, 11.7085, 1604921480]])
+    expect(flight?.origin_country).toBe('Germany')
+    const [status_] = await rows<{ deliveries: string; states_received: string }>(
+      'SELECT deliveries, states_received FROM pipeline_status'
+    )
+    expect(status_).toEqual({ deliveries: '1', states_received: '46' })
+  })
+
+  it('drops states without position and counts them; handles 18-field rows of the world sample', async () => {
+    const small = await deliver(processor(), asBinary(statesEvent(loadSample('sample-2'))))
+    expect(small.body).toMatchObject({ received: 6, accepted: 5, dropped: { noPosition: 1 } })
+
+    const world = await deliver(processor(), asBinary(statesEvent(loadSample('sample-3'))))
+    expect(world.status).toBe(200)
+    expect(world.body).toMatchObject({
+      received: 4181,
+      accepted: 4125,
+      dropped: { noPosition: 56, invalid: 0 },
+    })
+    const [count] = await rows<{ n: number; categorised: number }>(
+      'SELECT count(*)::int AS n, count(category)::int AS categorised FROM live_flights'
+    )
+    // One aircraft (aa56db) is in both samples: its 2022 state replaced its 2018 one.
+    expect(count?.n).toBe(4125 + 5 - 1)
+    expect(count?.categorised).toBeGreaterThan(4000)
+  })
+
+  it('changes no flight data when the same event is delivered twice', async () => {
+    const app = processor()
+    const event = statesEvent(loadSample('sample-1'))
+    await deliver(app, asBinary(event))
+    const before = await flightData()
+
+    const again = await deliver(app, asBinary(event))
+    expect(again.status).toBe(200)
+    expect(again.body).toMatchObject({ duplicate: true, upserted: 0, flightsStarted: 0 })
+    expect(await flightData()).toEqual(before)
+  })
+
+  it('changes nothing for the same states under a new event id, or for older states', async () => {
+    const app = processor()
+    const sample = loadSample('sample-1')
+    await deliver(app, asBinary(statesEvent(sample)))
+    const before = await flightData()
+
+    const resent = await deliver(app, asBinary(statesEvent(sample)))
+    expect(resent.body).toMatchObject({ duplicate: false, upserted: 0, dropped: { stale: 46 } })
+
+    const older = {
+      time: sample.time - 60,
+      states: (sample.states as unknown[][]).map((row) => {
+        const copy = [...row]
+        copy[4] = (row[4] as number) - 60
+        copy[6] = 10
+        return copy
+      }),
+    }
+    const late = await deliver(app, asBinary(statesEvent(older)))
+    expect(late.body).toMatchObject({ upserted: 0, dropped: { stale: 46 } })
+    expect(await flightData()).toEqual(before)
+  })
+
+  it('samples a waypoint at most every 5 minutes of data time', async () => {
+    const app = processor()
+    for (const [offset, lat] of [
+      [0, 48.0],
+      [60, 48.1],
+      [299, 48.2],
+      [300, 48.3],
+      [420, 48.4],
+      [600, 48.5],
+      [610, 48.6],
+    ] as const) {
+      const event = statesEvent({
+        time: T0 + offset,
+        states: [stateRow({ lastContact: T0 + offset, lat })],
+      })
+      expect((await deliver(app, asBinary(event))).status).toBe(200)
+    }
+    const [flight] = await rows<{ route_data: number[][] }>(
+      'SELECT route_data FROM flight_histories'
+    )
+    expect(flight?.route_data).toEqual([
+      [48.0, 11.7085, T0],
+      [48.3, 11.7085, T0 + 300],
+      [48.5, 11.7085, T0 + 600],
+    ])
+    const [live] = await rows<{ lat: number; last_waypoint_at: Date }>(
+      'SELECT lat, last_waypoint_at FROM live_flights'
+    )
+    expect(live).toEqual({ lat: 48.6, last_waypoint_at: new Date((T0 + 600) * 1000) })
+  })
+
+  it('records a waypoint at the time its position was measured, not at last contact', async () => {
+    const app = processor()
+    await deliver(app, asBinary(statesEvent({ time: T0, states: [stateRow({ lastContact: T0 })] })))
+    // A stale position (measured 1000 s ago) heard again 400 s later is not a new waypoint.
+    const stale = stateRow({ lastContact: T0 + 400, timePosition: T0 - 1000, lat: 47 })
+    await deliver(app, asBinary(statesEvent({ time: T0 + 400, states: [stale] })))
+    const fresh = stateRow({ lastContact: T0 + 700, timePosition: T0 + 690, lat: 47.5 })
+    await deliver(app, asBinary(statesEvent({ time: T0 + 700, states: [fresh] })))
+
+    const [flight] = await rows<{ route_data: number[][] }>(
+      'SELECT route_data FROM flight_histories'
+    )
+    expect(flight?.route_data).toEqual([
+      [48.3374, 11.7085, T0],
+      [47.5, 11.7085, T0 + 690],
+    ])
+  })
+
+  it('ends a flight at its last contact and starts a new one after more than the timeout of silence', async () => {
+    const app = processor()
+    await deliver(app, asBinary(statesEvent({ time: T0, states: [stateRow({ lastContact: T0 })] })))
+    await deliver(
+      app,
+      asBinary(statesEvent({ time: T0 + 1200, states: [stateRow({ lastContact: T0 + 1200 })] }))
+    )
+    expect(await rows('SELECT 1 FROM flight_histories')).toHaveLength(1)
+
+    const back = await deliver(
+      app,
+      asBinary(
+        statesEvent({ time: T0 + 2401, states: [stateRow({ lastContact: T0 + 2401, lat: 50 })] })
+      )
+    )
+    expect(back.body).toMatchObject({ flightsStarted: 1, flightsEnded: 1 })
+    const flights = await rows<{
+      flight_uuid: string
+      start_time: Date
+      end_time: Date | null
+      route_data: unknown
+    }>(
+      'SELECT flight_uuid, start_time, end_time, route_data FROM flight_histories ORDER BY start_time'
+    )
+    expect(
+      flights.map((f) => [f.start_time.getTime() / 1000, f.end_time && f.end_time.getTime() / 1000])
+    ).toEqual([
+      [T0, T0 + 1200],
+      [T0 + 2401, null],
+    ])
+    expect(flights[1]?.route_data).toEqual([[50, 11.7085, T0 + 2401]])
+    const [live] = await rows<{ flight_uuid: string }>('SELECT flight_uuid FROM live_flights')
+    expect(live?.flight_uuid).toBe(flights[1]?.flight_uuid)
+  })
+
+  it('keeps the newest state when an aircraft appears twice in one batch', async () => {
+    const event = statesEvent({
+      time: T0 + 10,
+      states: [
+        stateRow({ lastContact: T0 + 10, lat: 49 }),
+        stateRow({ lastContact: T0 + 5, lat: 47 }),
+        stateRow({ icao24: 'abc123', lastContact: T0 }),
+      ],
+    })
+    const { body } = await deliver(processor(), asBinary(event))
+    expect(body).toMatchObject({ received: 3, accepted: 2, dropped: { duplicate: 1 }, upserted: 2 })
+    const live = await rows<{ icao24: string; lat: number }>(
+      'SELECT icao24, lat FROM live_flights ORDER BY icao24'
+    )
+    expect(live).toEqual([
+      { icao24: '3c6703', lat: 49 },
+      { icao24: 'abc123', lat: 48.3374 },
+    ])
+  })
+
+  it('drops invalid rows one by one and keeps the rest of the batch', async () => {
+    const event = statesEvent({
+      time: T0,
+      states: [
+        stateRow({ lastContact: T0 }),
+        ['not-hex', 'X', 'Y', T0, T0, 1, 1, 1, false, 1, 1, 1, null, 1, null, false, 0],
+        [1, 2, 3],
+        stateRow({ icao24: 'ABC123', lastContact: T0, lat: 123 }),
+        'not a row',
+      ],
+    })
+    const { status, body } = await deliver(processor(), asBinary(event))
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ received: 5, accepted: 1, dropped: { invalid: 4 }, upserted: 1 })
+  })
+
+  it('accepts KafkaSource deliveries of plain JSON records, as the original Python producer wrote them', async () => {
+    const record = JSON.stringify(loadSample('sample-2'))
+    const response = await processor().request('/', {
+      method: 'POST',
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': 'partition:3/offset:42',
+        'ce-source': '/apis/v1/namespaces/flights/kafkasources/processor#flight_raw_data',
+        'ce-type': KAFKA_RECORD_EVENT_TYPE,
+        'ce-subject': 'partition:3#42',
+        'ce-knativekafkapartition': '3',
+        'ce-knativekafkaoffset': '42',
+      },
+      body: record,
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ received: 6, accepted: 5 })
+    expect(await rows('SELECT stream FROM pipeline_status')).toEqual([{ stream: 'partition:3' }])
+  })
+
+  it('accepts structured and batched content modes', async () => {
+    const app = processor()
+    const structured = await deliver(
+      app,
+      asStructured(statesEvent({ time: T0, states: [stateRow({ lastContact: T0 })] }))
+    )
+    expect(structured.body).toMatchObject({ upserted: 1 })
+
+    const batch = await app.request(
+      '/',
+      asBatch([
+        statesEvent({
+          time: T0 + 1,
+          states: [stateRow({ icao24: 'aaaaaa', lastContact: T0 + 1 })],
+        }),
+        statesEvent({
+          time: T0 + 2,
+          states: [stateRow({ icao24: 'bbbbbb', lastContact: T0 + 2 })],
+        }),
+      ])
+    )
+    expect(batch.status).toBe(200)
+    const body = (await batch.json()) as { deliveries: DeliverySummary[] }
+    expect(body.deliveries.map((d) => d.upserted)).toEqual([1, 1])
+    expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(3)
+  })
+
+  it('rejects bad deliveries with 400 or 413 and writes nothing for them', async () => {
+    const app = processor(undefined, 2_000)
+    const valid = statesEvent({ time: T0, states: [stateRow({ lastContact: T0 })] })
+    const binary = asBinary(valid)
+    const headers = binary.headers as Record<string, string>
+    const cases: [string, RequestInit, number, RegExp][] = [
+      ['malformed JSON', { ...binary, body: '{"time": 1, "states": [' }, 400, /malformed JSON/],
+      [
+        'no CloudEvent headers',
+        { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } },
+        400,
+        /CloudEvent/,
+      ],
+      [
+        'missing ce-source',
+        { ...binary, headers: { ...headers, 'ce-source': '' } },
+        400,
+        /CloudEvent/,
+      ],
+      [
+        'wrong type',
+        asBinary(statesEvent({ time: T0, states: [] }, { type: 'com.example.other' })),
+        400,
+        /unsupported event type/,
+      ],
+      [
+        'not an envelope',
+        asBinary(statesEvent({ states: 'many' })),
+        400,
+        /not an OpenSky states envelope/,
+      ],
+      [
+        'text data',
+        asBinary(
+          new CloudEvent({
+            type: valid.type,
+            source: '/t',
+            datacontenttype: 'text/plain',
+            data: 'hello',
+          })
+        ),
+        400,
+        /not JSON/,
+      ],
+      [
+        'too large',
+        asBinary(
+          statesEvent({
+            time: T0,
+            states: Array.from({ length: 100 }, () => stateRow({ lastContact: T0 })),
+          })
+        ),
+        413,
+        /exceeds/,
+      ],
+    ]
+    for (const [name, init, status, message] of cases) {
+      const response = await app.request('/', init)
+      expect(response.status, name).toBe(status)
+      expect(((await response.json()) as { error: string }).error, name).toMatch(message)
+    }
+    expect(await flightData()).toEqual({ live: [], flights: [] })
+    expect(await rows('SELECT 1 FROM processed_events')).toEqual([])
+  })
+
+  it('lets several processors write overlapping aircraft at once without deadlocks or lost updates', async () => {
+    const apps = Array.from({ length: 4 }, () => processor())
+    const aircraft = Array.from({ length: 300 }, (_, i) => (0xa00000 + i).toString(16))
+    // 4 writers x 6 rounds; every batch overlaps every other and arrives in a random order.
+    const deliveries = apps.flatMap((app, writer) =>
+      Array.from({ length: 6 }, (_, round) => {
+        const time = T0 + round * 30 + writer
+        const states = aircraft
+          .map((icao24, i) =>
+            stateRow({ icao24, lastContact: time, lat: 45 + (i % 10) / 10 + writer / 100 })
+          )
+          .sort(() => Math.random() - 0.5)
+        return { app, event: statesEvent({ time, states }) }
+      })
+    )
+    const results = await Promise.all(
+      deliveries.map(({ app, event }) => deliver(app, asBinary(event)))
+    )
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200))
+
+    const newest = T0 + 5 * 30 + 3
+    const live = await rows<{ n: number; newest: number }>(
+      'SELECT count(*)::int AS n, min(extract(epoch FROM last_contact))::int AS newest FROM live_flights'
+    )
+    expect(live[0]).toEqual({ n: 300, newest })
+    const flights = await rows<{ n: number; open: number; orphans: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE end_time IS NULL)::int AS open,
+              count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM live_flights l WHERE l.flight_uuid = f.flight_uuid))::int AS orphans
+       FROM flight_histories f`
+    )
+    expect(flights[0]).toEqual({ n: 300, open: 300, orphans: 0 })
+  })
+
+  it('answers 503 when the database cannot be reached, and readiness says so', async () => {
+    const app = processor('postgres://postgres@127.0.0.1:1/nowhere')
+    const response = await app.request('/', asBinary(statesEvent({ time: T0, states: [] })))
+    expect(response.status).toBe(503)
+    expect(((await response.json()) as { error: string }).error).toMatch(/database unavailable/)
+    expect((await app.request('/health/readiness')).status).toBe(503)
+    expect((await processor().request('/health/readiness')).status).toBe(200)
+  })
+
+  it('gives the same flights when the same data is replayed into a fresh database', async () => {
+    const events = Array.from({ length: 8 }, (_, i) =>
+      statesEvent({
+        time: T0 + i * 200,
+        states: [
+          stateRow({ lastContact: T0 + i * 200, lat: 47 + i / 10 }),
+          stateRow({ icao24: 'abcdef', lastContact: T0 + i * 200 + (i === 5 ? 2000 : 0), lat: 46 }),
+        ],
+      })
+    )
+    const replay = async () => {
+      await database().pool.query(
+        'TRUNCATE live_flights, flight_histories, pipeline_status, processed_events'
+      )
+      const app = processor()
+      for (const event of events) {
+        await deliver(app, asBinary(event))
+      }
+      return rows(
+        'SELECT icao24, start_time, end_time, route_data FROM flight_histories ORDER BY icao24, start_time'
+      )
+    }
+    const first = await replay()
+    expect(first.length).toBeGreaterThan(2)
+    expect(await replay()).toEqual(first)
+  })
+})
