@@ -26,6 +26,7 @@ import type {
   TrackPoint,
 } from './api-types.ts'
 import type { DashboardConfig } from './config.ts'
+import { acceptsGzip } from './encoding.ts'
 import {
   encodeCursor,
   flightsQuerySchema,
@@ -62,13 +63,6 @@ const gzipAsync = promisify(gzip)
 // Level 4 of 9: 27 ms and 437 KB for 20,000 aircraft, against 72 ms and 407 KB at the default 6
 // (measured here). Compressing on the thread pool keeps the event loop free meanwhile.
 const LIVE_GZIP_LEVEL = 4
-
-function acceptsGzip(header: string | undefined): boolean {
-  return (
-    header !== undefined &&
-    /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0*)?\s*($|,))[\d.]+)?\s*($|,)/i.test(header)
-  )
-}
 
 /** `W/"..."`: weak, because the compress middleware may re-encode the same representation. */
 function weakEtag(body: string): string {

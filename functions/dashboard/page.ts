@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 
 import type { ClientAssets } from './client-assets.ts'
 import type { DashboardConfig } from './config.ts'
+import { acceptsGzip } from './encoding.ts'
 
 export type PageConfig = Pick<
   DashboardConfig,
@@ -129,9 +131,23 @@ export function pageRoutes(config: PageConfig, assets: ClientAssets): Hono {
     return c.html(html)
   })
 
-  const serveAsset = (c: Context, body: string, hash: string, contentType: string) => {
+  // Compressed once here rather than on every request: the outlines alone are 750 KB.
+  const assetFiles = {
+    js: { body: assets.js, type: 'text/javascript; charset=utf-8' },
+    css: { body: assets.css, type: 'text/css; charset=utf-8' },
+    world: { body: assets.world, type: 'application/json; charset=utf-8' },
+  }
+  const gzipped = {
+    js: gzipSync(assets.js),
+    css: gzipSync(assets.css),
+    world: gzipSync(assets.world),
+  }
+  const serveAsset = (c: Context, name: keyof typeof assetFiles) => {
+    const { body, type } = assetFiles[name]
+    const hash = version[name]
     const etag = `"${hash}"`
     c.header('ETag', etag)
+    c.header('Vary', 'Accept-Encoding')
     c.header(
       'Cache-Control',
       c.req.query('v') === hash ? 'public, max-age=31536000, immutable' : 'no-cache'
@@ -139,17 +155,15 @@ export function pageRoutes(config: PageConfig, assets: ClientAssets): Hono {
     if (c.req.header('If-None-Match') === etag) {
       return c.body(null, 304)
     }
-    c.header('Content-Type', contentType)
+    c.header('Content-Type', type)
+    if (acceptsGzip(c.req.header('Accept-Encoding'))) {
+      c.header('Content-Encoding', 'gzip')
+      return c.body(new Uint8Array(gzipped[name]))
+    }
     return c.body(body)
   }
-  routes.get('/assets/app.js', (c) =>
-    serveAsset(c, assets.js, version.js, 'text/javascript; charset=utf-8')
-  )
-  routes.get('/assets/app.css', (c) =>
-    serveAsset(c, assets.css, version.css, 'text/css; charset=utf-8')
-  )
-  routes.get('/assets/world.json', (c) =>
-    serveAsset(c, assets.world, version.world, 'application/json; charset=utf-8')
-  )
+  routes.get('/assets/app.js', (c) => serveAsset(c, 'js'))
+  routes.get('/assets/app.css', (c) => serveAsset(c, 'css'))
+  routes.get('/assets/world.json', (c) => serveAsset(c, 'world'))
   return routes
 }

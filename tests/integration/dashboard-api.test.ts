@@ -453,6 +453,9 @@ describe('dashboard page and headers', () => {
     expect(res.headers.get('Content-Type')).toContain('text/javascript')
     expect(res.headers.get('Cache-Control')).toContain('immutable')
     expect(await res.text()).toBe(ASSETS.js)
+    const zipped = await app.request(script ?? '', { headers: { 'Accept-Encoding': 'gzip' } })
+    expect(zipped.headers.get('Content-Encoding')).toBe('gzip')
+    expect(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8')).toBe(ASSETS.js)
     const unversioned = await app.request('/assets/app.css')
     expect(unversioned.headers.get('Cache-Control')).toBe('no-cache')
     const cached = await app.request('/assets/app.css', {
