@@ -86,7 +86,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   })
 
   it('applies the migrations and keeps the data across a restart', async () => {
-    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toHaveLength(2)
+    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toHaveLength(3)
     const client = new pg.Client({ connectionString: embedded.url })
     await client.connect()
     await client.query(

@@ -57,7 +57,11 @@ describe('migrations', () => {
   it('creates the flight tables with their keys and indexes', async () => {
     const url = await emptyDatabase()
     const applied = await migrate({ databaseUrl: url, logger: silentLogger })
-    expect(applied).toEqual(['000001_create_flight_tables', '000002_create_sweeper_tables'])
+    expect(applied).toEqual([
+      '000001_create_flight_tables',
+      '000002_create_sweeper_tables',
+      '000003_create_alert_outbox',
+    ])
 
     const tables = await query<{ table_name: string }>(
       url,
@@ -66,6 +70,7 @@ describe('migrations', () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       'flight_histories',
       'live_flights',
+      'pipeline_alert_events',
       'pipeline_alerts',
       'pipeline_status',
       'processed_events',
@@ -107,7 +112,7 @@ describe('migrations', () => {
       url,
       'SELECT count(*)::int AS count FROM schema_migrations'
     )
-    expect(recorded[0]?.count).toBe(2)
+    expect(recorded[0]?.count).toBe(3)
   })
 
   it('applies each migration once when several runs start at the same time', async () => {
@@ -118,9 +123,10 @@ describe('migrations', () => {
     expect(runs.flat().sort()).toEqual([
       '000001_create_flight_tables',
       '000002_create_sweeper_tables',
+      '000003_create_alert_outbox',
     ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
-    expect(recorded).toHaveLength(2)
+    expect(recorded).toHaveLength(3)
   })
 
   it('leaves nothing half applied when a migration fails', async () => {

@@ -1,0 +1,113 @@
+import { CloudEvent } from 'cloudevents'
+import { Registry } from 'prom-client'
+import { describe, expect, it } from 'vitest'
+
+import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { silentLogger } from '../../shared/logger.ts'
+import { asBinary, asStructured } from '../../tests/fixtures/events.ts'
+import { loadSample } from '../../tests/fixtures/opensky.ts'
+import { fakeSource, memorySink, statesResult } from '../../tests/fixtures/producer.ts'
+import { createApp } from './app.ts'
+import { createProducerMetrics } from './metrics.ts'
+import { createPoller } from './poller.ts'
+import type { PollResult } from './sources/source.ts'
+
+const tick = () =>
+  new CloudEvent<unknown>({
+    type: PING_EVENT_TYPE,
+    source: '/apis/v1/namespaces/skytrail/pingsources/producer-tick',
+    data: {},
+  })
+
+function app(results: PollResult[], sinkFailures = 0) {
+  const registry = new Registry()
+  const poller = createPoller({
+    source: fakeSource(results),
+    sink: memorySink(sinkFailures),
+    buckets: 6,
+    logger: silentLogger,
+    metrics: createProducerMetrics(registry),
+  })
+  return createApp({ poller, logger: silentLogger, registry })
+}
+
+describe('producer app', () => {
+  it('answers a PingSource tick with the poll report', async () => {
+    const res = await app([statesResult(loadSample('sample-1'))]).request('/', asBinary(tick()))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ status: 'polled', states: 46, events: 6 })
+  })
+
+  it('accepts ticks in structured mode too', async () => {
+    const res = await app([statesResult(loadSample('sample-2'))]).request('/', asStructured(tick()))
+    expect(res.status).toBe(200)
+  })
+
+  it('answers 200 for a skipped tick, so PingSource does not retry it', async () => {
+    const skipped: PollResult = {
+      kind: 'skipped',
+      reason: 'pacing',
+      message: 'credit budget: next poll at 2026-03-10T12:01:05.000Z',
+      creditsRemaining: 100,
+      nextPollAt: Date.UTC(2026, 2, 10, 12, 1, 5),
+    }
+    const res = await app([skipped]).request('/', asBinary(tick()))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      status: 'skipped',
+      reason: 'pacing',
+      nextPollAt: '2026-03-10T12:01:05.000Z',
+    })
+  })
+
+  it('answers 502 when OpenSky failed and 503 when delivery failed (both retried)', async () => {
+    const failed: PollResult = {
+      kind: 'failed',
+      errorKind: 'opensky_timeout',
+      message: 'OpenSky request failed: timed out',
+      creditsRemaining: null,
+      nextPollAt: null,
+    }
+    const upstream = await app([failed]).request('/', asBinary(tick()))
+    expect(upstream.status).toBe(502)
+    expect(await upstream.json()).toMatchObject({
+      error: 'OpenSky request failed: timed out',
+      details: { status: 'failed', reason: 'opensky_timeout' },
+    })
+    const sink = await app([statesResult(loadSample('sample-2'))], 1).request('/', asBinary(tick()))
+    expect(sink.status).toBe(503)
+    expect(await sink.json()).toMatchObject({ details: { reason: 'sink' } })
+  })
+
+  it('rejects events that are not ticks, and malformed requests, with 400', async () => {
+    const other = new CloudEvent<unknown>({ type: 'dev.example.other', source: '/x', data: {} })
+    const res = await app([]).request('/', asBinary(other))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({
+      error: `expected a ${PING_EVENT_TYPE} event (a tick)`,
+      details: { types: ['dev.example.other'] },
+    })
+    const garbage = await app([]).request('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(garbage.status).toBe(400)
+  })
+
+  it('shows its state on /status and counts ticks on /metrics', async () => {
+    const producer = app([statesResult(loadSample('sample-1'))])
+    await producer.request('/', asBinary(tick()))
+    const status = await producer.request('/status')
+    expect(await status.json()).toMatchObject({
+      source: 'simulate',
+      sink: 'http',
+      pendingEvents: 0,
+      lastTick: { status: 'polled' },
+      fake: true,
+    })
+    const metrics = await (await producer.request('/metrics')).text()
+    expect(metrics).toContain('skytrail_producer_polls_total{source="simulate",outcome="polled"')
+    expect(metrics).toContain('skytrail_producer_states_emitted_total')
+  })
+})

@@ -1,0 +1,57 @@
+import { Hono } from 'hono'
+import type { Registry } from 'prom-client'
+
+import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { cloudEvents } from '../../shared/http/cloud-events.ts'
+import { BadRequestError, errorHandler } from '../../shared/http/errors.ts'
+import { healthRoutes } from '../../shared/http/health.ts'
+import { metricsRoute } from '../../shared/http/metrics.ts'
+import type { Logger } from '../../shared/logger.ts'
+import type { Poller } from './poller.ts'
+
+export interface ProducerAppDeps {
+  poller: Poller
+  logger: Logger
+  registry: Registry
+  now?: () => number
+}
+
+/**
+ * The producer's HTTP face. `POST /` takes a PingSource tick and answers with the tick's report:
+ * 200 when it polled or skipped (busy, pacing, rate limit), 502 when OpenSky failed, 503 when the
+ * delivery failed (the events are kept and PingSource's retry sends them), 500 on a bug.
+ * PingSource retries 502 and 503, not 500.
+ */
+export function createApp(deps: ProducerAppDeps): Hono {
+  const { poller, logger, registry } = deps
+  const now = deps.now ?? Date.now
+  const app = new Hono()
+  app.onError(errorHandler(logger))
+  app.route('/', healthRoutes())
+  app.route('/', metricsRoute(registry))
+
+  app.post('/', cloudEvents(), async (c) => {
+    const types = c.var.cloudEvents.map((event) => event.type)
+    if (!types.includes(PING_EVENT_TYPE)) {
+      throw new BadRequestError(`expected a ${PING_EVENT_TYPE} event (a tick)`, { types })
+    }
+    const report = await poller.tick()
+    if (report.status === 'failed') {
+      const status = report.reason === 'sink' ? 503 : report.reason === 'internal' ? 500 : 502
+      return c.json({ error: report.message ?? 'tick failed', details: report }, status)
+    }
+    return c.json(report)
+  })
+
+  app.get('/status', (c) =>
+    c.json({
+      source: poller.source.name,
+      sink: poller.sink.kind,
+      pendingEvents: poller.pendingEvents(),
+      lastTick: poller.lastReport(),
+      ...poller.source.status?.(now()),
+    })
+  )
+
+  return app
+}

@@ -1,0 +1,113 @@
+import { CloudEvent, HTTP } from 'cloudevents'
+
+import type { PendingAlertEvent } from '../../shared/db/alert-events.ts'
+import {
+  listPendingAlertEvents,
+  lockAlertOutbox,
+  recordAlertEventAttempt,
+  unlockAlertOutbox,
+} from '../../shared/db/alert-events.ts'
+import type { Pool, PoolClient } from '../../shared/db/pool.ts'
+import { ALERT_EVENT_SOURCE } from '../../shared/events/pipeline-alert.ts'
+import type { AlertSinkConfig } from './config.ts'
+
+/** Sends one CloudEvent to the sink; throws when the sink does not accept it. */
+export type SendCloudEvent = (event: CloudEvent<unknown>, sink: AlertSinkConfig) => Promise<void>
+
+export interface AlertDelivery {
+  sent: number
+  failed: number
+  /** Events still waiting after this attempt (retried on the next tick). */
+  pending: number
+  error?: string
+}
+
+/** The outbox row as a CloudEvent: its id and time are the transition's, fixed at raise or clear. */
+export function toAlertCloudEvent(
+  row: PendingAlertEvent,
+  extensions: Record<string, string>
+): CloudEvent<unknown> {
+  return new CloudEvent<unknown>({
+    ...extensions,
+    id: row.eventId,
+    source: ALERT_EVENT_SOURCE,
+    type: row.type,
+    subject: row.alert,
+    time: row.createdAt.toISOString(),
+    datacontenttype: 'application/json',
+    data: row.data,
+  })
+}
+
+/** POSTs the event in binary content mode; any non-2xx answer or a timeout is a failure. */
+export const postCloudEvent: SendCloudEvent = async (event, sink) => {
+  const { headers, body } = HTTP.binary(event)
+  const response = await fetch(sink.url, {
+    method: 'POST',
+    headers: headers as Record<string, string>,
+    body: body as string,
+    signal: AbortSignal.timeout(sink.timeoutMs),
+  })
+  // Drain the body so the connection can be reused.
+  const text = await response.text()
+  if (!response.ok) {
+    throw new Error(`K_SINK answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`)
+  }
+}
+
+/**
+ * Sends every queued alert event, oldest first, under an advisory lock so that two sweepers never
+ * send the same event (the second waits, then finds it sent). The first failure stops the round: later events (say the clear after a
+ * raise) must not overtake it. A failed event stays queued and is retried on the next tick; an
+ * event whose acknowledgement was lost is sent again with the same id.
+ */
+export async function deliverAlertEvents(
+  pool: Pool,
+  sink: AlertSinkConfig,
+  send: SendCloudEvent
+): Promise<AlertDelivery> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await lockAlertOutbox(client)
+    try {
+      return await sendQueued(client, sink, send)
+    } finally {
+      await unlockAlertOutbox(client).catch((err: unknown) => {
+        // A connection that may still hold the lock must not go back to the pool.
+        broken = err instanceof Error ? err : new Error(String(err))
+      })
+    }
+  } finally {
+    client.release(broken)
+  }
+}
+
+async function sendQueued(
+  client: PoolClient,
+  sink: AlertSinkConfig,
+  send: SendCloudEvent
+): Promise<AlertDelivery> {
+  const queued = await listPendingAlertEvents(client)
+  let sent = 0
+  for (const row of queued) {
+    try {
+      await send(toAlertCloudEvent(row, sink.extensions), sink)
+    } catch (err) {
+      const error = describeSendError(err)
+      await recordAlertEventAttempt(client, row.id, error)
+      return { sent, failed: 1, pending: queued.length - sent, error }
+    }
+    await recordAlertEventAttempt(client, row.id)
+    sent++
+  }
+  return { sent, failed: 0, pending: 0 }
+}
+
+function describeSendError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : ''
+    return `${err.message}${cause}`
+  }
+  return String(err)
+}

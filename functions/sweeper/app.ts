@@ -1,0 +1,141 @@
+import { performance } from 'node:perf_hooks'
+
+import { Hono } from 'hono'
+import type { Registry } from 'prom-client'
+
+import { isTransientDatabaseError } from '../../shared/db/errors.ts'
+import type { Pool } from '../../shared/db/pool.ts'
+import { pingDatabase } from '../../shared/db/pool.ts'
+import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { cloudEvents } from '../../shared/http/cloud-events.ts'
+import { BadRequestError, errorHandler, ServiceUnavailableError } from '../../shared/http/errors.ts'
+import { healthRoutes } from '../../shared/http/health.ts'
+import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
+import type { Logger } from '../../shared/logger.ts'
+import type { SendCloudEvent } from './alert-sink.ts'
+import { postCloudEvent } from './alert-sink.ts'
+import type { SweeperConfig } from './config.ts'
+import type { MeasureLag } from './lag-probe.ts'
+import { createLagProbe } from './lag-probe.ts'
+import { createSweeperMetrics } from './metrics.ts'
+import { runTick } from './tick.ts'
+
+export interface SweeperDeps {
+  config: SweeperConfig
+  logger: Logger
+  pool: Pool
+  registry?: Registry
+  /** Defaults to a kafkajs admin probe when `config.kafka` is set. */
+  measureLag?: MeasureLag
+  /** Defaults to an HTTP POST in binary content mode. */
+  sendAlertEvent?: SendCloudEvent
+  clock?: () => Date
+}
+
+/**
+ * The sweeper: POST `/` takes a PingSource tick (`dev.knative.sources.ping`) and answers with the
+ * tick's report. 200 only after the work committed; 503 (which PingSource retries, unlike 500)
+ * when the database is unreachable, or when Kafka is, after the database work is done.
+ */
+export function createApp(deps: SweeperDeps): Hono {
+  const { config, logger, pool } = deps
+  const registry = deps.registry ?? createMetricsRegistry('sweeper')
+  const metrics = createSweeperMetrics(registry)
+  const measureLag = config.kafka
+    ? (deps.measureLag ?? createLagProbe(config.kafka, logger))
+    : undefined
+  const tickDeps = {
+    config,
+    logger,
+    pool,
+    metrics,
+    measureLag,
+    sendAlertEvent: deps.sendAlertEvent ?? postCloudEvent,
+    clock: deps.clock ?? (() => new Date()),
+  }
+
+  if (config.kafka) {
+    const { brokers, consumerGroup, topic } = config.kafka
+    logger.info({ brokers, consumerGroup, topic }, 'Kafka lag check on')
+  } else {
+    logger.info('Kafka lag check off: KAFKA_BROKERS is not set')
+  }
+  if (!config.alertSink) {
+    logger.info('alert events off: K_SINK is not set; alerts are logged and exported as metrics')
+  }
+
+  const app = new Hono()
+  app.onError(errorHandler(logger))
+  app.route('/', healthRoutes({ readiness: () => pingDatabase(pool) }))
+  app.route('/', metricsRoute(registry))
+
+  app.post('/', cloudEvents(), async (c) => {
+    const events = c.var.cloudEvents
+    const [event] = events
+    if (!event) {
+      throw new BadRequestError('expected a PingSource event, got an empty batch')
+    }
+    const foreign = events.filter((e) => e.type !== PING_EVENT_TYPE).map((e) => e.type)
+    if (foreign.length > 0) {
+      throw new BadRequestError(
+        `unsupported event type ${JSON.stringify(foreign[0])}: the sweeper accepts ${PING_EVENT_TYPE}`
+      )
+    }
+
+    const started = performance.now()
+    let report
+    try {
+      report = await runTick(tickDeps, { id: event.id, source: event.source })
+    } catch (err) {
+      const seconds = (performance.now() - started) / 1000
+      if (isTransientDatabaseError(err)) {
+        metrics.recordTick('database_unavailable', seconds, 0)
+        throw new ServiceUnavailableError(`database unavailable: ${describeError(err)}`)
+      }
+      metrics.recordTick('error', seconds, 0)
+      throw err
+    }
+
+    const seconds = report.durationMs / 1000
+    const ended = report.flightEnd.flightsEnded
+    const summary = {
+      tick: report.tick.id,
+      flightsEnded: ended,
+      batches: report.flightEnd.batches,
+      complete: report.flightEnd.complete,
+      dataAgeSeconds: report.freshness.ageSeconds,
+      lag: report.lag.enabled && report.lag.available ? report.lag.total : null,
+      raised: report.alerts.raised,
+      cleared: report.alerts.cleared,
+      inboxPruned: report.retention.inboxPruned,
+      durationMs: report.durationMs,
+    }
+    if (report.lag.enabled && !report.lag.available) {
+      metrics.recordTick('kafka_unavailable', seconds, ended)
+      logger.warn(summary, 'tick done without Kafka lag')
+      // The database work is committed and a repeated tick is harmless, so let PingSource retry.
+      return c.json(
+        {
+          error: `Kafka unavailable: ${report.lag.error} (the rest of the tick was done and stored)`,
+          details: report,
+        },
+        503
+      )
+    }
+    metrics.recordTick('ok', seconds, ended)
+    logger.info(summary, 'tick done')
+    return c.json(report)
+  })
+
+  return app
+}
+
+/** pg reports a refused connection to a host with several addresses as an AggregateError. */
+function describeError(err: Error): string {
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    return err.errors
+      .map((inner) => (inner instanceof Error ? inner.message : String(inner)))
+      .join('; ')
+  }
+  return err.message
+}

@@ -1,0 +1,55 @@
+import type { Pool, PoolClient } from './pool.ts'
+
+export interface EndSilentFlightsBatch {
+  /** Live rows deleted: aircraft silent longer than the timeout. */
+  liveRowsDeleted: number
+  /** Their flights that got an `end_time` (fewer if one was already ended). */
+  flightsEnded: number
+}
+
+/**
+ * Ends one batch of silent flights in one statement, hence one transaction: locks up to
+ * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds` of server time (oldest
+ * first), sets their open flight's `end_time` to that last contact and deletes the live rows.
+ *
+ * Locking: live rows first, then their flights, the processor's order; SKIP LOCKED leaves rows a
+ * processor (or another sweeper) holds to a later batch instead of waiting for them, so the sweeper
+ * never blocks a delivery and two sweepers never end the same flight. A row the processor updated
+ * meanwhile is re-checked after locking and skipped when it is no longer silent.
+ */
+export async function endSilentFlightsBatch(
+  db: Pool | PoolClient,
+  { timeoutSeconds, batchSize }: { timeoutSeconds: number; batchSize: number }
+): Promise<EndSilentFlightsBatch> {
+  const { rows } = await db.query<{ live_rows_deleted: number; flights_ended: number }>({
+    name: 'end-silent-flights-batch',
+    text: `
+      WITH silent AS (
+        SELECT icao24, flight_uuid, last_contact
+          FROM live_flights
+         WHERE last_contact < now() - make_interval(secs => $1)
+         ORDER BY last_contact
+         LIMIT $2
+           FOR UPDATE SKIP LOCKED
+      ), ended AS (
+        -- GREATEST only matters for a last contact before the start (bad data), which would
+        -- otherwise violate the end_time >= start_time check and fail every future tick.
+        UPDATE flight_histories AS h
+           SET end_time = GREATEST(s.last_contact, h.start_time)
+          FROM silent AS s
+         WHERE h.flight_uuid = s.flight_uuid
+           AND h.end_time IS NULL
+        RETURNING h.flight_uuid
+      ), deleted AS (
+        DELETE FROM live_flights AS l
+         USING silent AS s
+         WHERE l.icao24 = s.icao24
+        RETURNING l.icao24
+      )
+      SELECT (SELECT count(*) FROM deleted)::int AS live_rows_deleted,
+             (SELECT count(*) FROM ended)::int AS flights_ended`,
+    values: [timeoutSeconds, batchSize],
+  })
+  const row = rows[0]
+  return { liveRowsDeleted: row?.live_rows_deleted ?? 0, flightsEnded: row?.flights_ended ?? 0 }
+}

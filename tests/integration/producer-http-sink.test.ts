@@ -1,0 +1,233 @@
+/**
+ * The HTTP sink (K_SINK, CloudEvents binary mode) against a local receiver that decodes with the
+ * SDK, and the whole producer from a PingSource tick to the receiver: replayed and live
+ * (fake OpenSky) polls.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+import { CloudEvent, HTTP } from 'cloudevents'
+import { Registry } from 'prom-client'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+
+import { createApp } from '../../functions/producer/app.ts'
+import { loadConfig } from '../../functions/producer/config.ts'
+import { type StatesEventData, toStatesEvents } from '../../functions/producer/events.ts'
+import { createProducer } from '../../functions/producer/producer.ts'
+import { createHttpSink } from '../../functions/producer/sinks/http-sink.ts'
+import { SinkError } from '../../functions/producer/sinks/sink.ts'
+import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { silentLogger } from '../../shared/logger.ts'
+import { asBinary } from '../fixtures/events.ts'
+import { loadSample } from '../fixtures/opensky.ts'
+
+interface Received {
+  headers: IncomingHttpHeaders
+  body: string
+  event: CloudEvent<StatesEventData>
+}
+
+/** Receives CloudEvents like the processor would: decodes each request with HTTP.toEvent. */
+function receiver() {
+  const received: Received[] = []
+  const statuses: number[] = []
+  let server: Server | undefined
+  return {
+    received,
+    /** Statuses to answer before accepting (e.g. [503, 503] = fail twice). */
+    failWith: (...codes: number[]) => statuses.push(...codes),
+    reset() {
+      received.length = 0
+      statuses.length = 0
+    },
+    async start(): Promise<string> {
+      server = createServer((req, res) => {
+        let body = ''
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        req.on('end', () => {
+          const status = statuses.shift()
+          if (status) {
+            res.writeHead(status).end('{"error":"try later"}')
+            return
+          }
+          const event = HTTP.toEvent({ headers: req.headers, body }) as CloudEvent<StatesEventData>
+          received.push({ headers: req.headers, body, event })
+          res.writeHead(202).end()
+        })
+      })
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    },
+    stop: () => new Promise<void>((resolve) => server?.close(() => resolve())),
+  }
+}
+
+const tick = () =>
+  asBinary(
+    new CloudEvent<unknown>({
+      type: PING_EVENT_TYPE,
+      source: '/apis/v1/namespaces/skytrail/pingsources/producer',
+      data: {},
+    })
+  )
+
+describe('HTTP sink', () => {
+  const sink = receiver()
+  let url: string
+  beforeAll(async () => {
+    url = await sink.start()
+  })
+  afterAll(() => sink.stop())
+  afterEach(() => sink.reset())
+
+  const events = () =>
+    toStatesEvents(loadSample('sample-1'), {
+      source: '/skytrail/producer/bbox/1,2,3,4',
+      buckets: 6,
+    }).events
+
+  it('posts each event in binary mode; the SDK decodes the same attributes and data', async () => {
+    const sent = events()
+    const result = await createHttpSink({
+      url,
+      timeoutMs: 2000,
+      retries: 0,
+      logger: silentLogger,
+    }).send(sent)
+    expect(sink.received).toHaveLength(6)
+    expect(result.bytes).toBe(
+      sink.received.reduce((sum, { body }) => sum + Buffer.byteLength(body), 0)
+    )
+    for (const { headers, event } of sink.received) {
+      expect(headers['ce-id']).toBeDefined() // binary mode: attributes in headers
+      expect(headers['content-type']).toBe('application/json')
+      const original = sent.find((candidate) => candidate.id === event.id)!
+      expect(event).toMatchObject({
+        id: original.id,
+        source: original.source,
+        type: original.type,
+        time: original.time,
+        datacontenttype: 'application/json',
+        partitionkey: original.partitionkey,
+      })
+      expect(event.data).toEqual(original.data)
+    }
+  })
+
+  it('retries a 503 or 429 answer with backoff', async () => {
+    sink.failWith(503, 429)
+    const http = createHttpSink({
+      url,
+      timeoutMs: 2000,
+      retries: 2,
+      retryBaseDelayMs: 1,
+      concurrency: 1,
+      logger: silentLogger,
+    })
+    await http.send(events().slice(0, 1))
+    expect(sink.received).toHaveLength(1)
+  })
+
+  it('gives up after its retries and names the undelivered events', async () => {
+    sink.failWith(500, 500, 500)
+    const http = createHttpSink({
+      url,
+      timeoutMs: 2000,
+      retries: 1,
+      retryBaseDelayMs: 1,
+      concurrency: 1,
+      logger: silentLogger,
+    })
+    const sent = events().slice(0, 2)
+    const failure = await http.send(sent).catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(SinkError)
+    expect((failure as SinkError).undelivered).toEqual([sent[0]])
+    expect((failure as SinkError).message).toMatch(/answered 500/)
+    expect(sink.received.map(({ event }) => event.id)).toEqual([sent[1]!.id])
+  })
+})
+
+describe('producer, tick to K_SINK', () => {
+  const sink = receiver()
+  let url: string
+  beforeAll(async () => {
+    url = await sink.start()
+  })
+  afterAll(() => sink.stop())
+  afterEach(() => sink.reset())
+
+  it('replays a real response on a PingSource tick: all its aircraft, one event per bucket', async () => {
+    const config = loadConfig({
+      K_SINK: url,
+      PRODUCER_SOURCE: 'replay',
+      REPLAY_PATH: fileURLToPath(new URL('../fixtures/opensky/sample-1.json', import.meta.url)),
+    })
+    const registry = new Registry()
+    const producer = await createProducer(config, { logger: silentLogger, registry })
+    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
+    try {
+      const res = await app.request('/', tick())
+      expect(res.status).toBe(200)
+      const report = (await res.json()) as { status: string; states: number; dataTime: number }
+      expect(report).toMatchObject({ status: 'polled', states: 46, events: 6 })
+      expect(sink.received).toHaveLength(6)
+      const rows = sink.received.flatMap(({ event }) => event.data!.states as unknown[][])
+      const original = loadSample('sample-1').states as unknown[][]
+      expect(rows.map((row) => row[0]).sort()).toEqual(original.map((row) => row[0]).sort())
+      for (const { event } of sink.received) {
+        expect(event.source).toBe('/skytrail/producer/replay')
+        expect(event.data!.time).toBe(report.dataTime)
+        expect(event.id).toBe(`${report.dataTime}-${String(event.partitionkey)}-of-6`)
+      }
+    } finally {
+      await producer.close()
+    }
+  })
+
+  it('polls a (fake) live OpenSky with credentials and emits the response', async () => {
+    const opensky = createServer((req, res) => {
+      if (req.url === '/token') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end('{"access_token":"t","expires_in":1800}')
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'X-Rate-Limit-Remaining': '3994' })
+      res.end(JSON.stringify(loadSample('sample-2')))
+    })
+    await new Promise<void>((resolve) => opensky.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(opensky.address() as AddressInfo).port}`
+    const config = loadConfig({
+      K_SINK: url,
+      OPENSKY_API_URL: `${base}/api`,
+      OPENSKY_AUTH_URL: `${base}/token`,
+      OPENSKY_CLIENT_ID: 'id',
+      OPENSKY_CLIENT_SECRET: 'secret',
+      KAFKA_PARTITIONS: '3',
+    })
+    const registry = new Registry()
+    const producer = await createProducer(config, { logger: silentLogger, registry })
+    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
+    try {
+      const first = await app.request('/', tick())
+      expect(await first.json()).toMatchObject({
+        status: 'polled',
+        states: 6,
+        events: 3,
+        creditsRemaining: 3994,
+        dataTime: 1518552809,
+      })
+      // the next tick comes too early for the standard tier's budget
+      const second = await app.request('/', tick())
+      expect(second.status).toBe(200)
+      expect(await second.json()).toMatchObject({ status: 'skipped', reason: 'pacing' })
+      expect(sink.received.map(({ event }) => event.source)).toEqual(
+        Array(3).fill('/skytrail/producer/bbox/45.8,5.9,55.1,17.2')
+      )
+      expect(await registry.metrics()).toContain('skytrail_producer_opensky_credits_remaining 3994')
+    } finally {
+      await producer.close()
+      await new Promise<void>((resolve) => opensky.close(() => resolve()))
+    }
+  })
+})

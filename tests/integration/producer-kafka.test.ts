@@ -1,0 +1,205 @@
+/**
+ * The Kafka sink against a real broker: a poll goes out as one binary-mode CloudEvent record per
+ * bucket on partition = bucket; a plain kafkajs consumer reads them back and the SDK decodes the
+ * same attributes and data.
+ */
+import { CloudEvent, Kafka as KafkaBinding, type KafkaMessage } from 'cloudevents'
+import type { Consumer, IHeaders, KafkaMessage as ConsumedMessage } from 'kafkajs'
+import { Registry } from 'prom-client'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+import { createApp } from '../../functions/producer/app.ts'
+import { loadConfig } from '../../functions/producer/config.ts'
+import { type StatesEvent, toStatesEvents } from '../../functions/producer/events.ts'
+import { createProducer } from '../../functions/producer/producer.ts'
+import { createKafkaSink } from '../../functions/producer/sinks/kafka-sink.ts'
+import type { EventSink } from '../../functions/producer/sinks/sink.ts'
+import { SinkError } from '../../functions/producer/sinks/sink.ts'
+import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { silentLogger } from '../../shared/logger.ts'
+import { asBinary } from '../fixtures/events.ts'
+import { loadSample } from '../fixtures/opensky.ts'
+import {
+  createTestTopic,
+  deleteTestTopics,
+  describeWithKafka,
+  kafkaBrokers,
+  testKafka,
+  uniqueKafkaName,
+  useTestTopic,
+} from '../helpers/kafka.ts'
+
+const BUCKETS = 6
+
+interface Consumed {
+  partition: number
+  message: ConsumedMessage
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) {
+      result[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString()
+    }
+  }
+  return result
+}
+
+/** What a consumer must do before Kafka.toEvent: kafkajs delivers Buffers, the SDK wants strings. */
+function decode({ message }: Consumed): StatesEvent {
+  const input: KafkaMessage = {
+    key: message.key?.toString() ?? '',
+    value: message.value,
+    headers: headersToStrings(message.headers),
+    body: message.value,
+    timestamp: message.timestamp,
+  }
+  return KafkaBinding.toEvent(input) as StatesEvent
+}
+
+describeWithKafka('producer Kafka sink', () => {
+  const fixture = useTestTopic({ prefix: 'producer', partitions: BUCKETS })
+  const consumed: Consumed[] = []
+  let sink: EventSink
+  let consumer: Consumer
+  let sent: StatesEvent[]
+
+  beforeAll(async () => {
+    const { topic } = fixture()
+    sink = createKafkaSink({
+      brokers: kafkaBrokers(),
+      topic,
+      clientId: uniqueKafkaName('producer'),
+      compression: 'gzip',
+      partitions: BUCKETS,
+      logger: silentLogger,
+    })
+    consumer = testKafka(uniqueKafkaName('reader')).consumer({
+      groupId: uniqueKafkaName('producer-reader'),
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      eachMessage: ({ partition, message }) => {
+        consumed.push({ partition, message })
+        return Promise.resolve()
+      },
+    })
+  })
+
+  afterAll(async () => {
+    await consumer?.disconnect()
+    await sink?.close()
+  })
+
+  async function waitForRecords(count: number): Promise<void> {
+    const deadline = Date.now() + 30_000
+    while (consumed.length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`consumed ${consumed.length} of ${count} records`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
+  it('writes one record per bucket, bucket b on partition b, keyed by the bucket', async () => {
+    // the whole-world sample: 4,181 real states with 18 fields
+    sent = toStatesEvents(loadSample('sample-3'), {
+      source: '/skytrail/producer/bbox/-90,-180,90,180',
+      buckets: BUCKETS,
+    }).events
+    const { bytes } = await sink.send(sent)
+    expect(bytes).toBeGreaterThan(400_000)
+    await waitForRecords(BUCKETS)
+    expect(consumed).toHaveLength(BUCKETS)
+    for (const { partition, message } of consumed) {
+      expect(message.key?.toString()).toBe(String(partition))
+      expect(message.timestamp).toBe(String(1649392659 * 1000))
+    }
+    expect(consumed.map(({ partition }) => partition).sort()).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('decodes with the SDK to the same attributes and data', () => {
+    for (const record of consumed) {
+      const event = decode(record)
+      const original = sent.find((candidate) => candidate.id === event.id)
+      expect(original, event.id).toBeDefined()
+      expect(event).toMatchObject({
+        id: original!.id,
+        source: original!.source,
+        type: 'dev.skytrail.opensky.states.v1',
+        time: '2022-04-08T04:37:39.000Z',
+        datacontenttype: 'application/json',
+        partitionkey: String(record.partition),
+      })
+      expect(event.data).toEqual(original!.data)
+      expect(headersToStrings(record.message.headers).ce_partitionkey).toBe(
+        String(record.partition)
+      )
+    }
+    const rows = consumed.flatMap((record) => decode(record).data!.states)
+    expect(rows).toHaveLength(4181)
+  })
+
+  it('takes a PingSource tick through the whole producer into the topic (simulated traffic)', async () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC: fixture().topic,
+      PRODUCER_SOURCE: 'simulate',
+      SIMULATION_AIRCRAFT: '2000',
+      SIMULATION_SEED: '3',
+    })
+    const registry = new Registry()
+    const producer = await createProducer(config, { logger: silentLogger, registry })
+    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
+    try {
+      const before = consumed.length
+      const res = await app.request(
+        '/',
+        asBinary(
+          new CloudEvent<unknown>({
+            type: PING_EVENT_TYPE,
+            source: '/apis/v1/namespaces/skytrail/pingsources/producer',
+            data: {},
+          })
+        )
+      )
+      const report = (await res.json()) as { status: string; states: number; events: number }
+      expect(report).toMatchObject({ status: 'polled', events: BUCKETS })
+      expect(report.states).toBeGreaterThan(500)
+      await waitForRecords(before + BUCKETS)
+      const events = consumed.slice(before).map(decode)
+      expect(events.every((event) => event.source.startsWith('/skytrail/producer/simulate/'))).toBe(
+        true
+      )
+      expect(events.reduce((sum, event) => sum + event.data!.states.length, 0)).toBe(report.states)
+    } finally {
+      await producer.close()
+    }
+  })
+
+  it('refuses a topic with fewer partitions than buckets, naming both numbers', async () => {
+    const admin = testKafka(uniqueKafkaName('admin')).admin()
+    await admin.connect()
+    const small = await createTestTopic(admin, { prefix: 'small', partitions: 2 })
+    const narrow = createKafkaSink({
+      brokers: kafkaBrokers(),
+      topic: small,
+      clientId: uniqueKafkaName('producer'),
+      compression: 'none',
+      partitions: BUCKETS,
+      logger: silentLogger,
+    })
+    try {
+      const failure = await narrow.send(sent).catch((err: unknown) => err)
+      expect(failure).toBeInstanceOf(SinkError)
+      expect((failure as SinkError).message).toMatch(/has 2 partitions but KAFKA_PARTITIONS is 6/)
+      expect((failure as SinkError).undelivered).toHaveLength(BUCKETS)
+    } finally {
+      await narrow.close()
+      await deleteTestTopics(admin, [small])
+      await admin.disconnect()
+    }
+  })
+})

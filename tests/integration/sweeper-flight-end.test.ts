@@ -1,0 +1,311 @@
+import type pg from 'pg'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
+
+import { applyStates } from '../../shared/db/apply-states.ts'
+import { withTransaction } from '../../shared/db/pool.ts'
+import { useTestDatabase } from '../helpers/postgres.ts'
+import { createTestSweeper } from '../helpers/sweeper.ts'
+import {
+  icao24At,
+  liveState,
+  seedManyLiveFlights,
+  seedSweeperFlights,
+} from '../helpers/sweeper-seed.ts'
+
+const database = useTestDatabase()
+const pools: pg.Pool[] = []
+const TIMEOUT = 1200
+
+function sweeper(env: Record<string, string> = {}) {
+  return createTestSweeper(database().url, env, { pools })
+}
+
+async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+  return (await database().pool.query<T>(text, values)).rows
+}
+
+interface FlightRow {
+  icao24: string
+  end_time: Date | null
+  live_last_contact: Date | null
+}
+
+/** Every flight with its end time and, if it still has one, its live row's last contact. */
+async function flights(): Promise<Map<string, FlightRow>> {
+  const result = await rows<FlightRow>(
+    `SELECT h.icao24, h.end_time, l.last_contact AS live_last_contact
+       FROM flight_histories h LEFT JOIN live_flights l USING (flight_uuid)`
+  )
+  return new Map(result.map((row) => [row.icao24, row]))
+}
+
+async function lastContacts(): Promise<Map<string, number>> {
+  const result = await rows<{ icao24: string; last_contact: Date }>(
+    'SELECT icao24, last_contact FROM live_flights'
+  )
+  return new Map(result.map((row) => [row.icao24, row.last_contact.getTime()]))
+}
+
+beforeEach(async () => {
+  await database().pool.query(
+    'TRUNCATE live_flights, flight_histories, pipeline_status, processed_events, sweeper_runs'
+  )
+})
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()))
+})
+
+describe('sweeper: ending silent flights', () => {
+  it('ends flights silent longer than the timeout at their last contact and deletes their live rows', async () => {
+    await seedSweeperFlights(database().pool, [
+      { icao24: 'aaaa01', silentSeconds: TIMEOUT + 60 },
+      { icao24: 'aaaa02', silentSeconds: 3 * 3600 },
+      { icao24: 'bbbb01', silentSeconds: 30 },
+      { icao24: 'bbbb02', silentSeconds: TIMEOUT - 60 },
+      { icao24: 'cccc01', silentSeconds: 7200, ended: true, live: false },
+    ])
+    const before = await lastContacts()
+    const endedBefore = (await flights()).get('cccc01')?.end_time
+
+    const { status, body } = await sweeper().tick()
+
+    expect(status).toBe(200)
+    expect(body.flightEnd).toMatchObject({ flightsEnded: 2, liveRowsDeleted: 2, batches: 1 })
+    const after = await flights()
+    for (const icao24 of ['aaaa01', 'aaaa02']) {
+      expect(after.get(icao24)?.live_last_contact).toBeNull()
+      expect(after.get(icao24)?.end_time?.getTime()).toBe(before.get(icao24))
+    }
+    for (const icao24 of ['bbbb01', 'bbbb02']) {
+      expect(after.get(icao24)?.end_time).toBeNull()
+      expect(after.get(icao24)?.live_last_contact?.getTime()).toBe(before.get(icao24))
+    }
+    expect(after.get('cccc01')?.end_time).toEqual(endedBefore)
+  })
+
+  it('deletes a silent live row whose flight was already ended without moving its end_time', async () => {
+    await seedSweeperFlights(database().pool, [
+      { icao24: 'dddd01', silentSeconds: 5000, ended: true },
+    ])
+    const [flight] = await rows<{ end_time: Date }>('SELECT end_time FROM flight_histories')
+
+    const { body } = await sweeper().tick()
+
+    expect(body.flightEnd).toMatchObject({ flightsEnded: 0, liveRowsDeleted: 1 })
+    expect(await rows('SELECT * FROM live_flights')).toHaveLength(0)
+    expect((await rows('SELECT end_time FROM flight_histories'))[0]).toEqual(flight)
+  })
+
+  it('honours FLIGHT_TIMEOUT_SECONDS', async () => {
+    await seedSweeperFlights(database().pool, [
+      { icao24: 'eeee01', silentSeconds: 400 },
+      { icao24: 'eeee02', silentSeconds: 200 },
+    ])
+    const { body } = await sweeper({ FLIGHT_TIMEOUT_SECONDS: '300' }).tick()
+
+    expect(body.flightEnd).toMatchObject({ flightsEnded: 1, timeoutSeconds: 300 })
+    expect((await flights()).get('eeee01')?.end_time).not.toBeNull()
+    expect((await flights()).get('eeee02')?.end_time).toBeNull()
+  })
+
+  it('changes nothing when the same tick runs again', async () => {
+    await seedSweeperFlights(database().pool, [
+      { icao24: 'ffff01', silentSeconds: 4000 },
+      { icao24: 'ffff02', silentSeconds: 10 },
+    ])
+    const app = sweeper()
+    await app.tick()
+    const once = await flights()
+
+    const { status, body } = await app.tick()
+
+    expect(status).toBe(200)
+    expect(body.flightEnd).toMatchObject({ flightsEnded: 0, liveRowsDeleted: 0, batches: 0 })
+    expect(await flights()).toEqual(once)
+  })
+
+  it('skips live rows another transaction holds instead of waiting, and ends them on a later tick', async () => {
+    await seedSweeperFlights(
+      database().pool,
+      ['a1', 'a2', 'a3', 'a4', 'a5'].map((suffix) => ({
+        icao24: `0000${suffix}`,
+        silentSeconds: 3000,
+      }))
+    )
+    const holder = await database().pool.connect()
+    try {
+      // What a processor delivery touching these two aircraft holds until it commits.
+      await holder.query('BEGIN')
+      await holder.query(
+        `SELECT 1 FROM live_flights WHERE icao24 IN ('0000a1', '0000a2') ORDER BY icao24 FOR UPDATE`
+      )
+      const app = sweeper()
+
+      const first = await app.tick()
+
+      expect(first.body.flightEnd).toMatchObject({ flightsEnded: 3, liveRowsDeleted: 3 })
+      const held = await flights()
+      expect(held.get('0000a1')?.end_time).toBeNull()
+      expect(held.get('0000a2')?.end_time).toBeNull()
+      await holder.query('COMMIT')
+
+      const second = await app.tick()
+      expect(second.body.flightEnd).toMatchObject({ flightsEnded: 2, liveRowsDeleted: 2 })
+    } finally {
+      holder.release()
+    }
+    expect(await rows('SELECT * FROM live_flights')).toHaveLength(0)
+  }, 20_000)
+
+  it('stops after the time budget and carries on in the next tick', async () => {
+    await seedManyLiveFlights(database().pool, { count: 50, silentSeconds: 2 * TIMEOUT })
+    const app = sweeper({ SWEEP_BATCH_SIZE: '10', SWEEP_TIME_BUDGET_SECONDS: '0.000001' })
+
+    const reports = []
+    for (let tick = 0; tick < 10; tick++) {
+      const { body } = await app.tick()
+      reports.push(body.flightEnd)
+      if (body.flightEnd.complete) {
+        break
+      }
+    }
+
+    // One batch per tick (the budget is spent at once), then a short batch ends the backlog.
+    expect(reports.map((report) => report.liveRowsDeleted)).toEqual([10, 10, 10, 10, 10, 0])
+    expect(reports.map((report) => report.complete)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ])
+    expect(await rows('SELECT * FROM flight_histories WHERE end_time IS NULL')).toHaveLength(0)
+  })
+
+  it('ends each flight exactly once when two sweepers tick at the same time', async () => {
+    const count = 20_000
+    await seedManyLiveFlights(database().pool, { count, silentSeconds: 2 * TIMEOUT })
+    const before = await lastContacts()
+    const env = { SWEEP_BATCH_SIZE: '500' }
+
+    const [a, b] = await Promise.all([sweeper(env).tick(), sweeper(env).tick()])
+
+    expect([a.status, b.status]).toEqual([200, 200])
+    // Had both ended a flight, one of them would count a live row the other already deleted.
+    expect(a.body.flightEnd.liveRowsDeleted + b.body.flightEnd.liveRowsDeleted).toBe(count)
+    expect(a.body.flightEnd.flightsEnded + b.body.flightEnd.flightsEnded).toBe(count)
+    const after = await flights()
+    expect(after.size).toBe(count)
+    for (const [icao24, flight] of after) {
+      expect(flight.end_time?.getTime()).toBe(before.get(icao24))
+    }
+  })
+
+  it('clears 100,000 silent aircraft in bounded batches while processor upserts keep committing', async () => {
+    const stale = 100_000
+    const fresh = 2_000
+    await seedManyLiveFlights(database().pool, { count: stale, silentSeconds: 2 * TIMEOUT })
+    await seedManyLiveFlights(database().pool, {
+      count: fresh,
+      silentSeconds: 0,
+      spreadSeconds: 60,
+      firstIcao24: 0xf00000,
+    })
+    const writerPool = database().pool
+    let sweeping = true
+    const committed: number[] = []
+    const failures: unknown[] = []
+    // A processor-style writer on the fresh aircraft, with a lock timeout far below the time a
+    // sweeper batch takes: had a batch ever blocked it, it would fail with 55P03.
+    const writer = (async () => {
+      for (let round = 1; sweeping; round++) {
+        const states = Array.from({ length: 200 }, (_, i) =>
+          liveState(icao24At((round * 200 + i) % fresh, 0xf00000), round)
+        )
+        try {
+          const result = await withTransaction(writerPool, async (client) => {
+            await client.query(`SET LOCAL lock_timeout = '100ms'`)
+            return applyStates(client, states, {
+              waypointIntervalSeconds: 300,
+              flightTimeoutSeconds: TIMEOUT,
+            })
+          })
+          committed.push(result.upserted)
+        } catch (err) {
+          failures.push(err)
+        }
+      }
+    })()
+
+    const { status, body } = await sweeper()
+      .tick()
+      .finally(() => {
+        sweeping = false
+      })
+    await writer
+
+    expect(status).toBe(200)
+    expect(body.flightEnd).toMatchObject({
+      flightsEnded: stale,
+      liveRowsDeleted: stale,
+      batches: 20,
+      batchSize: 5000,
+      complete: true,
+    })
+    expect(failures).toEqual([])
+    expect(committed.length).toBeGreaterThan(0)
+    expect(committed.every((upserted) => upserted === 200)).toBe(true)
+    const [counts] = await rows<{ live: number; open: number }>(
+      `SELECT (SELECT count(*)::int FROM live_flights) AS live,
+              (SELECT count(*)::int FROM flight_histories WHERE end_time IS NULL) AS open`
+    )
+    expect(counts).toEqual({ live: fresh, open: fresh })
+  }, 120_000)
+
+  it('neither deadlocks nor loses a flight when the processor brings silent aircraft back mid-sweep', async () => {
+    const stale = 20_000
+    await seedManyLiveFlights(database().pool, { count: stale, silentSeconds: 2 * TIMEOUT })
+    const before = await lastContacts()
+    const revived = Array.from({ length: 2_000 }, (_, i) => icao24At(i * 10))
+
+    const [tick] = await Promise.all([
+      sweeper({ SWEEP_BATCH_SIZE: '500' }).tick(),
+      (async () => {
+        for (let offset = 0; offset < revived.length; offset += 100) {
+          const states = revived.slice(offset, offset + 100).map((icao24) => liveState(icao24, 0))
+          await withTransaction(database().pool, (client) =>
+            applyStates(client, states, {
+              waypointIntervalSeconds: 300,
+              flightTimeoutSeconds: TIMEOUT,
+            })
+          )
+        }
+      })(),
+    ])
+
+    expect(tick.status).toBe(200)
+    // Whoever got each aircraft first, the old flight ended at its last contact and the returning
+    // aircraft flies a new open flight.
+    const histories = await rows<{ icao24: string; end_time: Date | null; live: boolean }>(
+      `SELECT h.icao24, h.end_time, l.icao24 IS NOT NULL AS live
+         FROM flight_histories h LEFT JOIN live_flights l USING (flight_uuid)
+        ORDER BY h.icao24, h.start_time`
+    )
+    const byAircraft = Map.groupBy(histories, (row) => row.icao24)
+    const revivedSet = new Set(revived)
+    expect(byAircraft.size).toBe(stale)
+    for (const [icao24, list] of byAircraft) {
+      const [original, next, ...rest] = list
+      expect(original?.end_time?.getTime()).toBe(before.get(icao24))
+      expect(original?.live).toBe(false)
+      if (revivedSet.has(icao24)) {
+        expect(next).toMatchObject({ end_time: null, live: true })
+      } else {
+        expect(next).toBeUndefined()
+      }
+      expect(rest).toEqual([])
+    }
+  }, 120_000)
+})
