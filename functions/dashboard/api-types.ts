@@ -88,8 +88,20 @@ export interface KafkaLagPartition {
   lag: number
 }
 
+/** The sweeper's last lag measurement (its report's `lag`). */
 export type KafkaLag =
-  { enabled: false } | { enabled: true; total: number; partitions: KafkaLagPartition[] }
+  | { enabled: false }
+  | {
+      enabled: true
+      available: true
+      groupId: string | null
+      topic: string | null
+      total: number
+      /** The sweeper's alert threshold for the total, when it reported one. */
+      threshold: number | null
+      partitions: KafkaLagPartition[]
+    }
+  | { enabled: true; available: false; groupId: string | null; topic: string | null; error: string }
 
 export interface AlertView {
   name: string
@@ -106,7 +118,7 @@ export interface StatusResponse {
     /** Newest processor commit, and the OpenSky data time it carried. */
     lastWriteAt: string | null
     lastDataTime: string | null
-    /** Seconds since lastWriteAt; null before the first write. */
+    /** Seconds since lastWriteAt on the database's clock; null before the first write. */
     ageSeconds: number | null
     stale: boolean
     staleAfterSeconds: number

@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 
 import { findFlight, searchFlights } from '../../shared/db/flight-search.ts'
+import { readPipelineFreshness } from '../../shared/db/freshness.ts'
 import {
   type BoundingBox,
   findLiveAircraft,
@@ -113,34 +114,44 @@ function toTrack(route: unknown): TrackPoint[] {
   })
 }
 
-// The sweeper's report is its own JSON; read only the lag figures and ignore the rest.
+// The sweeper's report (functions/sweeper/tick.ts TickReport) is another function's JSON: read
+// only the lag figures, check their shape, and ignore the rest.
+const lagPartitionsSchema = z
+  .array(z.unknown())
+  .default([])
+  .transform((items) =>
+    items.flatMap((item) => {
+      const parsed = z.object({ partition: z.number(), lag: z.number() }).safeParse(item)
+      return parsed.success ? [{ partition: parsed.data.partition, lag: parsed.data.lag }] : []
+    })
+  )
+const lagIdentity = {
+  groupId: z.string().nullable().default(null).catch(null),
+  topic: z.string().nullable().default(null).catch(null),
+}
 const lagReportSchema = z.object({
   lag: z.union([
     z.object({ enabled: z.literal(false) }),
     z.object({
+      enabled: z.literal(true),
+      available: z.literal(false),
+      error: z.string().catch('unknown error'),
+      ...lagIdentity,
+    }),
+    z.object({
+      enabled: z.literal(true).default(true),
+      available: z.literal(true).default(true),
       total: z.number(),
-      partitions: z
-        .array(z.unknown())
-        .default([])
-        .transform((items) =>
-          items.flatMap((item) => {
-            const parsed = z.object({ partition: z.number(), lag: z.number() }).safeParse(item)
-            return parsed.success
-              ? [{ partition: parsed.data.partition, lag: parsed.data.lag }]
-              : []
-          })
-        ),
+      threshold: z.number().nullable().default(null).catch(null),
+      partitions: lagPartitionsSchema,
+      ...lagIdentity,
     }),
   ]),
 })
 
 function lagFromReport(report: unknown): KafkaLag | null {
   const parsed = lagReportSchema.safeParse(report)
-  if (!parsed.success) {
-    return null
-  }
-  const { lag } = parsed.data
-  return 'total' in lag ? { enabled: true, total: lag.total, partitions: lag.partitions } : lag
+  return parsed.success ? parsed.data.lag : null
 }
 
 function secondsBetween(earlier: Date, later: Date): number {
@@ -253,18 +264,22 @@ export function apiRoutes(deps: ApiDeps): Hono {
   api.get('/status', async (c) => {
     parseQuery(z.strictObject({}), c.req.queries())
     const now = clock()
-    const overview = await selectPipelineOverview(pool, now)
-    const ageSeconds = overview.lastWriteAt ? secondsBetween(overview.lastWriteAt, now) : null
+    const [freshness, overview] = await Promise.all([
+      readPipelineFreshness(pool),
+      selectPipelineOverview(pool, now),
+    ])
+    const ageSeconds =
+      freshness.ageSeconds === null ? null : Math.max(0, Math.round(freshness.ageSeconds))
     const sweep = overview.lastSweep
     const body: StatusResponse = {
       time: now.toISOString(),
       freshness: {
-        lastWriteAt: overview.lastWriteAt?.toISOString() ?? null,
-        lastDataTime: overview.lastDataTime?.toISOString() ?? null,
+        lastWriteAt: freshness.lastWriteAt?.toISOString() ?? null,
+        lastDataTime: freshness.lastDataTime?.toISOString() ?? null,
         ageSeconds,
         stale: ageSeconds === null || ageSeconds > config.staleSeconds,
         staleAfterSeconds: config.staleSeconds,
-        streams: overview.streams,
+        streams: freshness.streams,
       },
       aircraftLive: overview.aircraftLive,
       flightsOpen: overview.flightsOpen,

@@ -1,11 +1,7 @@
 import type pg from 'pg'
 
+/** Counts, the last sweep and active alerts; freshness is shared/db/freshness.ts. */
 export interface PipelineOverview {
-  /** Newest write of any delivery stream (the processor's commit time), null before the first. */
-  lastWriteAt: Date | null
-  /** Newest data time (OpenSky's `time`) any stream recorded. */
-  lastDataTime: Date | null
-  streams: number
   aircraftLive: number
   flightsOpen: number
   /** Flights whose end_time falls on the UTC day of `now`. */
@@ -35,9 +31,6 @@ export async function selectPipelineOverview(
   now: Date
 ): Promise<PipelineOverview> {
   const { rows } = await client.query<{
-    last_write_at: Date | null
-    last_data_time: Date | null
-    streams: number
     aircraft_live: number
     flights_open: number
     flights_ended_today: number
@@ -56,9 +49,6 @@ export async function selectPipelineOverview(
     }[]
   }>({
     text: `SELECT
-  (SELECT max(last_write_at) FROM pipeline_status) AS last_write_at,
-  (SELECT max(last_data_time) FROM pipeline_status) AS last_data_time,
-  (SELECT count(*)::int FROM pipeline_status) AS streams,
   (SELECT count(*)::int FROM live_flights) AS aircraft_live,
   (SELECT count(*)::int FROM flight_histories WHERE end_time IS NULL) AS flights_open,
   (SELECT count(*)::int FROM flight_histories
@@ -80,9 +70,6 @@ export async function selectPipelineOverview(
   }
   const sweep = row.last_sweep
   return {
-    lastWriteAt: row.last_write_at,
-    lastDataTime: row.last_data_time,
-    streams: row.streams,
     aircraftLive: row.aircraft_live,
     flightsOpen: row.flights_open,
     flightsEndedToday: row.flights_ended_today,

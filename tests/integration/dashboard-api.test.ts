@@ -327,16 +327,14 @@ describe('GET /api/flights/:uuid', () => {
 describe('GET /api/status', () => {
   it('reports freshness, counts, the last sweep with its lag, and active alerts', async () => {
     const database = getDatabase()
+    const lastWriteAt = new Date(Date.now() - 60_000)
     await seedPipelineStatus(database.pool, [
-      {
-        stream: 'partition-0',
-        lastDataTime: new Date('2026-05-01T11:58:50Z'),
-        lastWriteAt: new Date('2026-05-01T11:59:00Z'),
-      },
+      // Freshness is measured on the database server's clock, like the sweeper's.
+      { stream: 'partition-0', lastDataTime: new Date('2026-05-01T11:58:50Z'), lastWriteAt },
       {
         stream: 'partition-1',
         lastDataTime: new Date('2026-05-01T11:57:50Z'),
-        lastWriteAt: new Date('2026-05-01T11:58:00Z'),
+        lastWriteAt: new Date(lastWriteAt.getTime() - 60_000),
       },
     ])
     await seedSweeperRun(database.pool, {
@@ -349,11 +347,22 @@ describe('GET /api/status', () => {
       startedAt: new Date('2026-05-01T11:59:00Z'),
       finishedAt: new Date('2026-05-01T11:59:02Z'),
       flightsEnded: 7,
+      // As functions/sweeper/tick.ts writes it (TickReport), plus an entry that is not a partition.
       report: {
         freshness: { ageSeconds: 60, stale: false },
         lag: {
+          enabled: true,
+          available: true,
+          groupId: 'skytrail-processor',
+          topic: 'flight_raw_data',
           total: 42,
-          partitions: [{ partition: 0, lag: 40 }, { partition: 1, lag: 2 }, { junk: true }],
+          threshold: 10,
+          partitionThreshold: 30,
+          partitions: [
+            { partition: 0, committed: 10, start: 0, end: 50, lag: 40 },
+            { partition: 1, committed: 8, start: 0, end: 10, lag: 2 },
+            { junk: true },
+          ],
         },
       },
     })
@@ -376,14 +385,15 @@ describe('GET /api/status', () => {
 
     const { status, body } = await getJson<StatusResponse>('/api/status')
     expect(status).toBe(200)
-    expect(body.freshness).toEqual({
-      lastWriteAt: '2026-05-01T11:59:00.000Z',
+    expect(body.freshness).toMatchObject({
+      lastWriteAt: lastWriteAt.toISOString(),
       lastDataTime: '2026-05-01T11:58:50.000Z',
-      ageSeconds: 60,
       stale: false,
       staleAfterSeconds: 300,
       streams: 2,
     })
+    expect(body.freshness.ageSeconds).toBeGreaterThanOrEqual(59)
+    expect(body.freshness.ageSeconds).toBeLessThan(120)
     expect(body.aircraftLive).toBe(aircraft.length)
     const openSeeded = aircraft.length + 1 // the flight started in the paging test
     expect(body.flightsOpen).toBe(openSeeded)
@@ -400,7 +410,11 @@ describe('GET /api/status', () => {
     })
     expect(body.kafkaLag).toEqual({
       enabled: true,
+      available: true,
+      groupId: 'skytrail-processor',
+      topic: 'flight_raw_data',
       total: 42,
+      threshold: 10,
       partitions: [
         { partition: 0, lag: 40 },
         { partition: 1, lag: 2 },
@@ -415,6 +429,30 @@ describe('GET /api/status', () => {
         raisedAt: '2026-05-01T11:59:02.000Z',
       },
     ])
+  })
+
+  it('passes on that the lag could not be measured, or was not asked for', async () => {
+    const database = getDatabase()
+    const run = (lag: unknown, minute: number) =>
+      seedSweeperRun(database.pool, {
+        startedAt: new Date(`2026-05-01T12:0${minute}:00Z`),
+        finishedAt: new Date(`2026-05-01T12:0${minute}:01Z`),
+        flightsEnded: 0,
+        report: { lag },
+      })
+    const error = 'connect ECONNREFUSED 127.0.0.1:9092'
+    await run({ enabled: true, available: false, groupId: 'g', topic: 't', error }, 1)
+    expect((await getJson<StatusResponse>('/api/status')).body.kafkaLag).toEqual({
+      enabled: true,
+      available: false,
+      groupId: 'g',
+      topic: 't',
+      error,
+    })
+    await run({ enabled: false }, 2)
+    expect((await getJson<StatusResponse>('/api/status')).body.kafkaLag).toEqual({ enabled: false })
+    await run('not a report', 3)
+    expect((await getJson<StatusResponse>('/api/status')).body.kafkaLag).toBeNull()
   })
 
   it('marks data as stale past the threshold', async () => {

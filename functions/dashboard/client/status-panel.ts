@@ -10,6 +10,9 @@ function describeLag(status: StatusResponse): string {
   if (!lag.enabled) {
     return 'not monitored'
   }
+  if (!lag.available) {
+    return `unavailable: ${lag.error}`
+  }
   const partitions = lag.partitions.map((p) => `p${p.partition}: ${formatCount(p.lag)}`).join(', ')
   return `${formatCount(lag.total)} records${partitions ? ` (${partitions})` : ''}`
 }
@@ -54,8 +57,9 @@ export function renderStatus(status: StatusResponse, aircraftShown: number): voi
     `${formatCount(aircraftShown)} aircraft`,
     freshness.lastWriteAt ? `data ${formatAge(freshness.ageSeconds)}` : 'no data yet',
   ]
-  if (status.kafkaLag?.enabled) {
-    parts.push(`lag ${formatCount(status.kafkaLag.total)}`)
+  const lag = status.kafkaLag
+  if (lag?.enabled && lag.available) {
+    parts.push(`lag ${formatCount(lag.total)}`)
   }
   if (status.alerts.length > 0) {
     parts.push(`${status.alerts.length} alert${status.alerts.length === 1 ? '' : 's'}`)
