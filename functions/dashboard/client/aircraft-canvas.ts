@@ -11,7 +11,7 @@ import { Fleet } from './fleet.ts'
 import { blitSprite, type Glyph, rotationIndex, SpriteCache, type SpriteSheet } from './sprites.ts'
 
 // Glyphs pointing north in unit coordinates (y down), rotated to the heading when drawn. The dart
-// is used when zoomed out (four vertices keep 20,000 aircraft cheap), the plane when zoomed in.
+// reads better at the few pixels of a zoomed-out map; the plane silhouette when zoomed in.
 const DART: Glyph = [
   [0, -1],
   [0.7, 0.8],
@@ -255,8 +255,8 @@ export class AircraftCanvas {
   /**
    * Every drawn aircraft except emergencies, copied as sprites into a frame buffer that is put
    * on the canvas in one call. Measured in headless Chromium without a GPU (the CI browser),
-   * 20,000 drawImage calls take about 350 ms and one path of 20,000 outlines over 2 s; these
-   * pixel copies take a few milliseconds.
+   * 20,000 drawImage calls took about 350 ms and one path of 20,000 outlines over 2 s; the whole
+   * draw with these pixel copies takes 20 to 35 ms (bench/results/dashboard.json).
    */
   private drawSprites(
     drawn: number,
