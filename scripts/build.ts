@@ -5,7 +5,9 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
+
+import { buildClientAssets } from '../functions/dashboard/client-build.ts'
 
 const root = resolve(import.meta.dirname, '..')
 const outdir = join(root, 'dist')
@@ -24,6 +26,20 @@ const entryPoints: Record<string, string> = Object.fromEntries(
 )
 entryPoints.migrate = join(root, 'scripts', 'db-migrate.ts')
 
+// The dashboard's browser bundle (script, styles, world outlines) is built first and embedded in
+// dist/dashboard.mjs in place of functions/dashboard/client-assets.ts, whose source version
+// builds it at start-up with esbuild: the deployed function needs neither esbuild nor the sources.
+const dashboardAssets = await buildClientAssets()
+const embedDashboardClient: Plugin = {
+  name: 'embed-dashboard-client',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]functions[\\/]dashboard[\\/]client-assets\.ts$/ }, () => ({
+      contents: `export async function loadClientAssets() { return ${JSON.stringify(dashboardAssets)} }`,
+      loader: 'js',
+    }))
+  },
+}
+
 const result = await build({
   entryPoints,
   outdir,
@@ -39,6 +55,7 @@ const result = await build({
   // pg loads its optional native binding lazily; it is never used.
   external: ['pg-native'],
   loader: { '.svg': 'text', '.html': 'text', '.css': 'text' },
+  plugins: [embedDashboardClient],
   // CommonJS dependencies (pg, kafkajs, pino) call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -14,6 +14,12 @@ export interface PoolOptions {
   /** Fail fast when the pool is exhausted or the server is away, so the caller can answer 503. */
   connectionTimeoutMillis?: number
   statementTimeoutMillis?: number
+  /**
+   * Every transaction on these connections is read-only (`default_transaction_read_only`), so a
+   * reader such as the dashboard cannot write even by mistake. A defence in depth: the cluster
+   * should still give such a function a role that may only SELECT.
+   */
+  readOnly?: boolean
 }
 
 export function createPool(connectionString: string, options: PoolOptions): Pool {
@@ -24,6 +30,7 @@ export function createPool(connectionString: string, options: PoolOptions): Pool
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMillis ?? 60_000,
+    ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   })
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'))

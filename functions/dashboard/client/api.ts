@@ -1,0 +1,57 @@
+import type { ErrorResponse, LiveResponse } from '../api-types.ts'
+
+/** An API answer other than 2xx, with the server's message. */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  readonly status: number
+
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal })
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`
+    try {
+      message = ((await response.json()) as ErrorResponse).error || message
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(response.status, message)
+  }
+  return (await response.json()) as T
+}
+
+/**
+ * Polls /api/live with the last ETag, so an unchanged fleet costs a 304 and no parsing. The
+ * browser's own cache is bypassed because it would turn the 304 back into a 200 with the old body.
+ */
+export class LiveFeed {
+  private etag: string | null = null
+
+  /** Makes the next call fetch the whole state even if it did not change. */
+  forget(): void {
+    this.etag = null
+  }
+
+  /** The new state, or null when nothing changed since the last call. */
+  async next(): Promise<LiveResponse | null> {
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (this.etag) {
+      headers['If-None-Match'] = this.etag
+    }
+    const response = await fetch('/api/live', { headers, cache: 'no-store' })
+    if (response.status === 304) {
+      return null
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, `live aircraft: HTTP ${response.status}`)
+    }
+    const body = (await response.json()) as LiveResponse
+    this.etag = response.headers.get('ETag')
+    return body
+  }
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod'
+
+import type { FlightKey } from '../../shared/db/flight-search.ts'
+import type { BoundingBox } from '../../shared/db/live-aircraft.ts'
+import { BadRequestError } from '../../shared/http/errors.ts'
+
+export const MAX_FLIGHTS_LIMIT = 500
+export const DEFAULT_FLIGHTS_LIMIT = 50
+
+const ICAO24 = /^[0-9a-f]{6}$/i
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const icao24Schema = z
+  .string()
+  .regex(ICAO24, 'must be 6 hexadecimal digits')
+  .transform((value) => value.toLowerCase())
+
+export const uuidSchema = z
+  .string()
+  .regex(UUID, 'must be a UUID')
+  .transform((value) => value.toLowerCase())
+
+/** An instant as ISO 8601 with an offset (`2026-05-01T12:00:00Z`) or as Unix seconds. */
+const instantSchema = z.string().transform((value, ctx) => {
+  const date = /^\d{1,12}$/.test(value)
+    ? new Date(Number(value) * 1000)
+    : z.iso.datetime({ offset: true }).safeParse(value).success
+      ? new Date(value)
+      : null
+  if (date === null || Number.isNaN(date.getTime())) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an ISO 8601 time with offset (2026-05-01T12:00:00Z) or Unix seconds',
+    })
+    return z.NEVER
+  }
+  return date
+})
+
+/** `bbox=west,south,east,north` in degrees (GeoJSON order); west > east crosses 180°. */
+const bboxSchema = z.string().transform((value, ctx): BoundingBox => {
+  const parts = value.split(',').map((part) => Number(part.trim()))
+  const [west, south, east, north] = parts
+  const valid =
+    parts.length === 4 &&
+    parts.every(Number.isFinite) &&
+    south !== undefined &&
+    north !== undefined &&
+    west !== undefined &&
+    east !== undefined &&
+    south >= -90 &&
+    north <= 90 &&
+    south <= north &&
+    west >= -180 &&
+    east <= 180
+  if (!valid) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be west,south,east,north in degrees with south <= north',
+    })
+    return z.NEVER
+  }
+  return { west: west, south: south, east: east, north: north }
+})
+
+export const liveQuerySchema = z.strictObject({ bbox: bboxSchema.optional() })
+
+/** The opaque paging cursor: base64url of `[startTime, flightUuid]`. */
+export function encodeCursor(key: FlightKey): string {
+  return Buffer.from(JSON.stringify([key.startTime, key.flightUuid])).toString('base64url')
+}
+
+const cursorSchema = z.string().transform((value, ctx): FlightKey => {
+  try {
+    if (!/^[A-Za-z0-9_-]{1,400}$/.test(value)) {
+      throw new Error('not base64url')
+    }
+    const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    const [startTime, flightUuid] = z
+      .tuple([z.string().regex(/^\d{4}-\d{2}-\d{2} [\d:.]+[+-][\d:]+$/), uuidSchema])
+      .parse(decoded)
+    return { startTime, flightUuid }
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by this API' })
+    return z.NEVER
+  }
+})
+
+const callsignSearchSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(16, 'must be at most 16 characters')
+  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+  .transform((value) => value.toUpperCase())
+
+export const flightsQuerySchema = z
+  .strictObject({
+    callsign: callsignSearchSchema.optional(),
+    icao24: icao24Schema.optional(),
+    from: instantSchema.optional(),
+    to: instantSchema.optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1, 'must be at least 1')
+          .max(MAX_FLIGHTS_LIMIT, `must be at most ${MAX_FLIGHTS_LIMIT}`)
+      )
+      .default(DEFAULT_FLIGHTS_LIMIT),
+    cursor: cursorSchema.optional(),
+  })
+  .refine((query) => !query.from || !query.to || query.from < query.to, {
+    message: 'must be later than from',
+    path: ['to'],
+  })
+
+/**
+ * Parses query parameters with `schema`; a failure is a 400 whose message names each bad
+ * parameter (`limit: must be at most 500`), and an unknown parameter is one too.
+ */
+export function parseQuery<S extends z.ZodType>(
+  schema: S,
+  query: Record<string, string | string[]>
+): z.output<S> {
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value) && value.length > 1) {
+      throw new BadRequestError(`query parameter ${name} must be given at most once`)
+    }
+  }
+  const single = Object.fromEntries(
+    Object.entries(query).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value])
+  )
+  const result = schema.safeParse(single)
+  if (result.success) {
+    return result.data
+  }
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown query parameter ${issue.keys.join(', ')}`
+    }
+    return `${issue.path.join('.') || 'query'}: ${issue.message}`
+  })
+  throw new BadRequestError(`invalid query: ${problems.join('; ')}`, problems)
+}
+
+/** Validates one path parameter; a failure is a 400 naming it. */
+export function parseParam<S extends z.ZodType>(
+  schema: S,
+  name: string,
+  value: string
+): z.output<S> {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    throw new BadRequestError(`${name}: ${result.error.issues[0]?.message ?? 'invalid'}`)
+  }
+  return result.data
+}
