@@ -6,7 +6,9 @@
 // *exchange* at a time: a simple Query, or an extended-protocol run up to its Sync, is passed to
 // PGlite whole, and while a client is inside a transaction nobody else gets a turn. The stock
 // pglite-socket server passes single messages and lets other clients' Parse/Bind/Execute slip in
-// between (electric-sql/pglite#1046), which clobbers the unnamed statement.
+// between (electric-sql/pglite#1046), which clobbers the unnamed statement. Named prepared
+// statements and portals are renamed per connection, because on one backend they would otherwise
+// be shared (and collide) between clients that each expect a session of their own.
 import type { Socket } from 'node:net'
 import { createServer } from 'node:net'
 
@@ -19,6 +21,11 @@ const CANCEL_REQUEST_CODE = 80877102
 const QUERY = 0x51 // 'Q'
 const SYNC = 0x53 // 'S'
 const TERMINATE = 0x58 // 'X'
+const PARSE = 0x50 // 'P'
+const BIND = 0x42 // 'B'
+const DESCRIBE = 0x44 // 'D'
+const CLOSE = 0x43 // 'C'
+const EXECUTE = 0x45 // 'E'
 
 export interface EmbeddedPostgres {
   /** postgres:// URL for node-postgres. */
@@ -81,8 +88,45 @@ export async function startEmbeddedPostgres(
   }
 }
 
+let connections = 0
+
+/**
+ * Gives a connection's named statements and portals a prefix of their own. Parse and Bind carry
+ * names as their first strings, Execute its portal, Describe and Close a kind byte then a name.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+export function renameForConnection(message: Buffer, prefix: string): Buffer {
+  const type = message[0]
+  let names: number
+  let at = 5
+  if (type === PARSE || type === EXECUTE) {
+    names = 1
+  } else if (type === BIND) {
+    names = 2 // portal, statement
+  } else if (type === DESCRIBE || type === CLOSE) {
+    names = 1
+    at = 6
+  } else {
+    return message
+  }
+  const parts: Buffer[] = [message.subarray(0, at)]
+  for (let i = 0; i < names; i++) {
+    const end = message.indexOf(0, at)
+    const name = message.subarray(at, end)
+    parts.push(name.length > 0 ? Buffer.concat([Buffer.from(prefix), name]) : name)
+    parts.push(message.subarray(end, end + 1))
+    at = end + 1
+  }
+  parts.push(message.subarray(at))
+  const renamed = Buffer.concat(parts)
+  renamed.writeInt32BE(renamed.length - 1, 1)
+  return renamed
+}
+
 /** Reads one connection's messages and runs them exchange by exchange. */
 async function serveConnection(db: PGlite, turnstile: Turnstile, socket: Socket) {
+  const prefix = `c${++connections}_`
+  const prepared = new Set<string>()
   let buffer = Buffer.alloc(0)
   let started = false
   let pending: Buffer[] = []
@@ -120,14 +164,17 @@ async function serveConnection(db: PGlite, turnstile: Turnstile, socket: Socket)
   }
 
   const release = async () => {
-    if (leave) {
-      // The client went away inside a transaction: undo it so the next client starts clean.
-      if (db.isInTransaction()) {
-        await db.exec('ROLLBACK').catch(() => {})
-      }
-      leave()
-      leave = undefined
+    leave ??= await turnstile.enter()
+    // The client went away: undo an open transaction and forget its statements, so the next
+    // client starts clean.
+    if (db.isInTransaction()) {
+      await db.exec('ROLLBACK').catch(() => {})
     }
+    for (const name of prepared) {
+      await db.exec(`DEALLOCATE "${name}"`).catch(() => {})
+    }
+    leave()
+    leave = undefined
   }
 
   socket.on('close', () => {
@@ -174,7 +221,13 @@ async function serveConnection(db: PGlite, turnstile: Turnstile, socket: Socket)
         socket.end()
         return
       }
-      pending.push(message)
+      if (type === PARSE) {
+        const name = message.subarray(5, message.indexOf(0, 5)).toString()
+        if (name) {
+          prepared.add(`${prefix}${name}`)
+        }
+      }
+      pending.push(renameForConnection(message, prefix))
       if (type === QUERY || type === SYNC) {
         const exchange = pending
         pending = []

@@ -166,12 +166,14 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         name: 'sweeper-tick',
         url: `${sweeper.url}/`,
         everyMs: Math.max(2, SWEEP_EVERY_SECONDS / speed) * 1000,
+        immediately: false,
         logger,
       }),
       producer: startTicker({
         name: 'producer-tick',
         url: `${producer.url}/`,
         everyMs: producerEverySeconds * 1000,
+        immediately: true,
         logger,
       }),
     }

@@ -40,7 +40,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startFunction(options: StartFunctionOptions): Promise<FunctionProcess> {
-  const port = options.port ?? (await freePort())
+  // 0 means any free port; the URL needs the real one, so it is picked here.
+  const port = options.port || (await freePort())
   mkdirSync(options.logDir, { recursive: true })
   const log = createWriteStream(join(options.logDir, `${options.name}.log`), { flags: 'a' })
   const child = spawn(

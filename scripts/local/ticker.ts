@@ -24,6 +24,8 @@ export interface TickerOptions {
   name: string
   url: string
   everyMs: number
+  /** Send the first tick at once (the producer) or after one period, as a schedule would. */
+  immediately: boolean
   logger: Logger
 }
 
@@ -91,7 +93,11 @@ export function startTicker(options: TickerOptions): Ticker {
       }
     })
   }
-  loop()
+  if (options.immediately) {
+    loop()
+  } else {
+    timer = setTimeout(loop, options.everyMs)
+  }
 
   return {
     stats: () => ({ ticks, lastStatus, lastReport }),

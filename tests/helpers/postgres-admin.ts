@@ -27,6 +27,26 @@ export async function adminQuery(statement: string): Promise<void> {
   }
 }
 
+/**
+ * Drops a test database once its connections are gone. A pg pool's `end()` resolves before its
+ * connections have closed on the server, and `WITH (FORCE)` would then terminate them under
+ * their clients (an uncaught 57P01 in the test run), so wait for them first; force only what is
+ * still connected after the pool idle timeout (10 s), which would be a leaked pool.
+ */
 export async function dropDatabase(name: string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    try {
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}"`)
+      return
+    } catch (err) {
+      if ((err as { code?: string }).code !== OBJECT_IN_USE) {
+        throw err
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
   await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
 }
+
+const OBJECT_IN_USE = '55006'

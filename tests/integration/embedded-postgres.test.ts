@@ -45,6 +45,35 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
     }
   })
 
+  it('keeps each client’s named prepared statements its own', async () => {
+    const a = new pg.Client({ connectionString: embedded.url })
+    const b = new pg.Client({ connectionString: embedded.url })
+    await Promise.all([a.connect(), b.connect()])
+    try {
+      for (let round = 0; round < 3; round++) {
+        const [fromA, fromB] = await Promise.all([
+          a.query({ name: 'answer', text: 'SELECT $1::int + 1 AS n', values: [round] }),
+          b.query({ name: 'answer', text: 'SELECT $1::int * 10 AS n', values: [round] }),
+        ])
+        expect([fromA.rows[0], fromB.rows[0]]).toEqual([{ n: round + 1 }, { n: round * 10 }])
+      }
+    } finally {
+      await Promise.all([a.end(), b.end()])
+    }
+    const c = new pg.Client({ connectionString: embedded.url })
+    await c.connect()
+    try {
+      const { rows } = await c.query({
+        name: 'answer',
+        text: 'SELECT $1::int - 1 AS n',
+        values: [5],
+      })
+      expect(rows[0]).toEqual({ n: 4 })
+    } finally {
+      await c.end()
+    }
+  })
+
   it('runs one client’s transaction without others’ statements in between', async () => {
     const a = new pg.Client({ connectionString: embedded.url })
     const b = new pg.Client({ connectionString: embedded.url })
