@@ -743,7 +743,11 @@ describe('images: Dockerfile, workflow and kustomizations agree', () => {
       [...new Set([...builtBundles(), ...EXPECTED_FUNCTIONS])].sort()
     )
     for (const stage of stages.filter((s) => targets.includes(s.name))) {
-      expect(stage.lines).toContain(`CMD ["node", "dist/${stage.name}.mjs"]`)
+      // node, optional node flags, then the bundle
+      const cmd = stage.lines.find((line) => line.startsWith('CMD '))
+      expect(cmd, `${stage.name} has a CMD`).toMatch(
+        new RegExp(`^CMD \\["node", (?:"--[^"]+", )*"dist/${stage.name}\\.mjs"\\]$`)
+      )
       expect(
         stage.lines.some(
           (line) =>
