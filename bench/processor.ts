@@ -43,6 +43,7 @@ const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
 /**
  * Batch `d` at data time T0 + 100 d: block d is new (2,000 flights start), blocks d-1 and d-2 and
  * d-4 are plain updates (6,000), block d-3 is due a waypoint (2,000; 300 s after its first one).
+ * After the batch, block d-4 leaves (see retireBlock).
  */
 function batchRows(d: number): unknown[][] {
   const time = T0 + d * STEP_SECONDS
@@ -116,6 +117,25 @@ const PER_ROW_UPSERT = `
   WHERE excluded.last_contact > l.last_contact`
 
 type Client = pg.PoolClient
+
+/**
+ * Ends the flights of block `block` and deletes its live rows, as the sweeper would once those
+ * aircraft fall silent, so live_flights stays at the size of the sky (10,000 aircraft) instead of
+ * growing by 2,000 rows a round.
+ */
+async function retireBlock(client: pg.Pool | Client, block: number) {
+  if (block < 0) {
+    return
+  }
+  const hex = (n: number) => n.toString(16).padStart(6, '0')
+  await client.query(
+    `WITH gone AS (
+       DELETE FROM live_flights WHERE icao24 >= $1 AND icao24 < $2 RETURNING flight_uuid, last_contact
+     )
+     UPDATE flight_histories f SET end_time = g.last_contact FROM gone g WHERE f.flight_uuid = g.flight_uuid`,
+    [hex(block * BLOCK), hex((block + 1) * BLOCK)]
+  )
+}
 
 function upsertValues(row: unknown[], flight: string, waypointAt: number) {
   return [
@@ -284,10 +304,10 @@ async function main() {
         samples.ceiling.push(performance.now() - start)
       }
 
-      // The per-row loops run every round (their databases must see every batch) but are timed
-      // only for the first rounds after warm-up: each takes seconds.
+      // The per-row loops take seconds each: they run through warm-up and the first rounds only.
       const timed = measured && samples.perRow.length < PER_ROW_ROUNDS
-      if (d < WARMUP + PER_ROW_ROUNDS) {
+      const perRowRound = d < WARMUP + PER_ROW_ROUNDS
+      if (perRowRound) {
         start = performance.now()
         await runPerRowLoop(perRowClient, rows)
         if (timed) {
@@ -299,6 +319,12 @@ async function main() {
           samples.perRowUpsertOnly.push(performance.now() - start)
         }
       }
+
+      // Untimed, as the sweeper does between ticks: the oldest block has left the sky.
+      const clients = perRowRound
+        ? [httpDb.pool, ceilingClient, perRowClient, upsertOnlyClient]
+        : [httpDb.pool, ceilingClient]
+      await Promise.all(clients.map((client) => retireBlock(client, d - 4)))
     }
   } finally {
     ceilingClient.release()
@@ -320,7 +346,7 @@ async function main() {
     machine: machine(),
     workload: {
       statesPerDelivery: BATCH,
-      mix: 'per delivery: 2,000 new flights, 2,000 waypoints due, 6,000 plain updates of known aircraft',
+      mix: 'per delivery: 2,000 new flights, 2,000 waypoints due, 6,000 plain updates of known aircraft; then the oldest 2,000 aircraft end their flights (untimed), so 10,000 stay live',
       warmup: WARMUP,
       rounds: ROUNDS,
       perRowRounds: PER_ROW_ROUNDS,

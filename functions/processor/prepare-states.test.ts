@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { stateVectorSchema } from '../../shared/opensky/state-vector.ts'
+import { parseStateVector } from '../../shared/opensky/state-vector.ts'
 import { prepareStates } from './prepare-states.ts'
 
 function vector(
@@ -8,7 +8,7 @@ function vector(
   lastContact: number,
   extra: { lat?: number | null; timePosition?: number | null } = {}
 ) {
-  return stateVectorSchema.parse([
+  const result = parseStateVector([
     icao24,
     'TEST1   ',
     'Austria',
@@ -27,6 +27,10 @@ function vector(
     false,
     0,
   ])
+  if (!result.ok) {
+    throw new Error(result.message)
+  }
+  return result.state
 }
 
 describe('prepareStates', () => {

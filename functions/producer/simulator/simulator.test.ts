@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { stateVectorSchema } from '../../../shared/opensky/state-vector.ts'
+import { parseStateVector } from '../../../shared/opensky/state-vector.ts'
 import { containsPosition, DACH_BBOX } from '../bbox.ts'
 import { distanceMeters, initialBearing } from './geo.ts'
 import { createSimulator, type OpenSkyStateRow } from './index.ts'
@@ -65,7 +65,7 @@ describe('simulator output format', () => {
       expect([0, 1, 2, 3]).toContain(row[16])
       expect(row[17]).toBeGreaterThanOrEqual(0)
       expect(row[17]).toBeLessThanOrEqual(20)
-      expect(stateVectorSchema.safeParse(row).success).toBe(true)
+      expect(parseStateVector(row)).toMatchObject({ ok: true })
     }
   })
 
