@@ -1,7 +1,6 @@
 // Small helpers shared by the benchmarks: databases, child processes, statistics, results.
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
 
@@ -34,17 +33,6 @@ export async function freshDatabase(prefix = 'skytrail_bench') {
       await dropDatabase(name)
     },
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
 }
 
 /** The node flags of a Dockerfile target's CMD, so a benchmark runs the bundle as it ships. */

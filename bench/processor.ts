@@ -16,11 +16,11 @@ import { join } from 'node:path'
 import { CloudEvent, HTTP } from 'cloudevents'
 import type pg from 'pg'
 
+import { freePort } from '../scripts/free-port.ts'
 import { applyStatesStatement } from '../shared/db/apply-states.ts'
 import { OPENSKY_STATES_EVENT_TYPE } from '../shared/events/index.ts'
 import {
   dockerNodeFlags,
-  freePort,
   freshDatabase,
   machine,
   ROOT,

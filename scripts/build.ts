@@ -49,7 +49,7 @@ const result = await build({
   target: 'node24',
   format: 'esm',
   sourcemap: 'linked',
-  minifySyntax: true,
+  minify: true,
   metafile: true,
   logLevel: 'warning',
   // pg loads its optional native binding lazily; it is never used.

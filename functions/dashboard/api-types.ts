@@ -1,5 +1,6 @@
 // Response bodies of the dashboard's JSON API, shared by the server (functions/dashboard/api.ts)
 // and the browser client (functions/dashboard/client/). Times are ISO 8601 strings in UTC.
+import type { LiveAircraftRow } from '../../shared/db/live-aircraft.ts'
 
 /** `GET /api/live`: current aircraft as parallel column arrays (index i is one aircraft). */
 export interface LiveResponse {
@@ -25,25 +26,11 @@ export interface LiveResponse {
   }
 }
 
-/** One live aircraft with every stored field. */
-export interface AircraftDetail {
-  icao24: string
-  flightUuid: string
-  callsign: string | null
-  originCountry: string | null
-  lat: number
-  lon: number
-  altitude: number | null
-  geoAltitude: number | null
-  velocityKmh: number | null
-  heading: number | null
-  /** m/s, positive when climbing. */
-  verticalRate: number | null
-  onGround: boolean
-  squawk: string | null
-  spi: boolean
-  positionSource: number | null
-  category: number | null
+/** One live aircraft with every stored field (the row, with times as ISO strings). */
+export type AircraftDetail = Omit<
+  LiveAircraftRow,
+  'timePosition' | 'lastContact' | 'lastWaypointAt' | 'updatedAt'
+> & {
   timePosition: string | null
   lastContact: string
 }

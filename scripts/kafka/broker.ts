@@ -23,12 +23,13 @@ import {
   rmSync,
 } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
+
+import { freePort } from '../free-port.ts'
 
 export const KAFKA_VERSION = '4.3.1'
 
@@ -207,25 +208,6 @@ export async function fetchKafkaClasspath(log?: (message: string) => void): Prom
 
 // ---------------------------------------------------------------------------------------------
 // broker
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; it is free again when this returns). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address()
-      server.close(() => {
-        if (address !== null && typeof address === 'object') {
-          resolve(address.port)
-        } else {
-          reject(new Error('could not determine a free port'))
-        }
-      })
-    })
-  })
-}
 
 function serverProperties(logDirs: string, port: number, controllerPort: number): string {
   const settings: Record<string, string | number> = {

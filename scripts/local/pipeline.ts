@@ -1,7 +1,6 @@
 // The whole pipeline on one machine: database (embedded or DATABASE_URL), the four functions as
 // separate HTTP servers speaking their cluster contracts, transport (direct HTTP, or Kafka with a
 // KafkaSource-like dispatcher), and PingSource-like ticks for the producer and the sweeper.
-import { lookup } from 'node:dns/promises'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -200,7 +199,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   }
 }
 
-/** Live OpenSky when its host resolves (credentials optional), otherwise the simulator. */
+/**
+ * Live OpenSky when its API answers at all (a HEAD costs no credits; credentials are optional),
+ * otherwise the simulator.
+ */
 async function chooseSource(
   options: LocalPipelineOptions
 ): Promise<{ source: Source; reason: string }> {
@@ -210,10 +212,11 @@ async function chooseSource(
     }
     return { source: options.source, reason: 'chosen with --source' }
   }
-  const host = new URL(process.env.OPENSKY_API_URL ?? 'https://opensky-network.org/api').hostname
+  const api = process.env.OPENSKY_API_URL ?? 'https://opensky-network.org/api'
+  const host = new URL(api).hostname
   try {
-    await lookup(host)
-    return { source: 'opensky', reason: `${host} is reachable` }
+    await fetch(api, { method: 'HEAD', signal: AbortSignal.timeout(5_000) })
+    return { source: 'opensky', reason: `${host} answers` }
   } catch {
     return { source: 'simulate', reason: `${host} cannot be reached, so traffic is simulated` }
   }

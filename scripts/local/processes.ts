@@ -3,8 +3,9 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
+
+import { freePort } from '../free-port.ts'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -26,17 +27,6 @@ export interface StartFunctionOptions {
   /** Also copy the log lines to this stream (e.g. `--logs` on the console). */
   echo?: NodeJS.WritableStream
   readyTimeoutMs?: number
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
 }
 
 export async function startFunction(options: StartFunctionOptions): Promise<FunctionProcess> {
