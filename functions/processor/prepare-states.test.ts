@@ -58,11 +58,6 @@ describe('prepareStates', () => {
     }
   })
 
-  it('sorts by icao24 so concurrent writers lock rows in the same order', () => {
-    const prepared = prepareStates(['ffffff', '000001', 'a00000'].map((id) => vector(id, 1)))
-    expect(prepared.states.map((s) => s.icao24)).toEqual(['000001', 'a00000', 'ffffff'])
-  })
-
   it('uses the position time for waypoints, never later than last contact', () => {
     expect(
       prepareStates([vector('abcdef', 100, { timePosition: 40 })]).states[0]?.positionTime

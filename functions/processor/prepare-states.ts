@@ -12,7 +12,6 @@ const MS_TO_KMH = 3.6
 /**
  * Drops states without a position, converts units, and keeps only the newest state per aircraft
  * (a batch may hold one aircraft twice; one upsert statement must not touch a row twice).
- * The result is sorted by icao24 so concurrent writers lock rows in the same order.
  */
 export function prepareStates(vectors: readonly StateVector[]): PreparedStates {
   const newest = new Map<string, LiveState>()
@@ -33,9 +32,7 @@ export function prepareStates(vectors: readonly StateVector[]): PreparedStates {
     }
     newest.set(state.icao24, state)
   }
-  const states = [...newest.values()].sort((a, b) =>
-    a.icao24 < b.icao24 ? -1 : a.icao24 > b.icao24 ? 1 : 0
-  )
+  const states = [...newest.values()]
   return { states, droppedNoPosition, droppedDuplicate }
 }
 

@@ -214,7 +214,7 @@ async function upsertStates(client: PoolClient, states: readonly LiveState[], ru
 }
 
 /**
- * Writes a batch of states (at most one per aircraft, sorted by icao24) inside the caller's
+ * Writes a batch of states (at most one per aircraft) inside the caller's
  * transaction: live_flights, flight starts and ends, and sampled waypoints.
  */
 export async function applyStates(
