@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest'
 
 import { EXTENSION, OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
 import { loadSample } from '../../tests/fixtures/opensky.ts'
+import { DACH_BBOX, parseBoundingBox } from './bbox.ts'
 import { bucketOf } from './buckets.ts'
 import { statesEventSource, toStatesEvents } from './events.ts'
 
-const SOURCE = statesEventSource('live', '45.8,5.9,55.1,17.2')
+const SOURCE = statesEventSource('live', DACH_BBOX)
 
 describe('toStatesEvents', () => {
   it('makes one event per bucket with the OpenSky envelope of its aircraft', () => {
@@ -67,9 +68,11 @@ describe('toStatesEvents', () => {
 })
 
 describe('statesEventSource', () => {
-  it('names the box, and the mode when it is not live', () => {
-    expect(statesEventSource('simulate', '1,2,3,4')).toBe(
+  it('names the box, and the mode when it is not live; replays have no box of their own', () => {
+    expect(statesEventSource('live', DACH_BBOX)).toBe('/skytrail/producer/bbox/45.8,5.9,55.1,17.2')
+    expect(statesEventSource('simulate', parseBoundingBox('1,2,3,4'))).toBe(
       '/skytrail/producer/simulate/bbox/1,2,3,4'
     )
+    expect(statesEventSource('replay')).toBe('/skytrail/producer/replay')
   })
 })

@@ -1,6 +1,7 @@
 import { CloudEvent } from 'cloudevents'
 
 import { EXTENSION, OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
+import { type BoundingBox, formatBoundingBox } from './bbox.ts'
 import { bucketRows } from './buckets.ts'
 import type { StatesEnvelope } from './opensky-client.ts'
 
@@ -55,9 +56,19 @@ export function statesEventId(time: number, bucket: number, buckets: number): st
   return `${time}-${bucket}-of-${buckets}`
 }
 
-/** The event source for a box: `/skytrail/producer/bbox/45.8,5.9,55.1,17.2` (plus the mode). */
-export function statesEventSource(mode: 'live' | 'replay' | 'simulate', box: string): string {
-  return mode === 'live'
-    ? `/skytrail/producer/bbox/${box}`
-    : `/skytrail/producer/${mode}/bbox/${box}`
+/**
+ * The CloudEvent `source` of a mode's events: `/skytrail/producer/bbox/45.8,5.9,55.1,17.2` live,
+ * `/skytrail/producer/simulate/bbox/...` simulated, `/skytrail/producer/replay` for replays,
+ * whose recordings may come from any box. Sources differ per mode, so the processor's inbox
+ * (source + id) never mistakes a replayed or simulated poll for a live one at the same time.
+ */
+export function statesEventSource(
+  ...args: ['replay'] | [mode: 'live' | 'simulate', box: BoundingBox]
+): string {
+  if (args[0] === 'replay') {
+    return '/skytrail/producer/replay'
+  }
+  const [mode, box] = args
+  const path = `bbox/${formatBoundingBox(box)}`
+  return mode === 'live' ? `/skytrail/producer/${path}` : `/skytrail/producer/${mode}/${path}`
 }

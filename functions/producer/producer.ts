@@ -1,7 +1,6 @@
 import type { Registry } from 'prom-client'
 
 import type { Logger } from '../../shared/logger.ts'
-import { formatBoundingBox } from './bbox.ts'
 import type { ProducerConfig } from './config.ts'
 import { CreditPacer, requestCost } from './credits.ts'
 import { statesEventSource } from './events.ts'
@@ -74,7 +73,6 @@ async function createSource(
   { logger, now = Date.now }: ProducerDeps,
   metrics: ReturnType<typeof createProducerMetrics>
 ): Promise<StatesSource> {
-  const box = formatBoundingBox(config.opensky.bbox)
   switch (config.source) {
     case 'simulate':
       return createSimulatedSource({
@@ -125,7 +123,7 @@ async function createSource(
         client,
         pacer,
         logger,
-        eventSource: statesEventSource('live', box),
+        eventSource: statesEventSource('live', opensky.bbox),
         name: recording ? 'record' : 'opensky',
         onResponse: recording
           ? createRecorder({ dir: config.recordDir as string, logger, metrics })

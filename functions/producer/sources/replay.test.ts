@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import { silentLogger } from '../../../shared/logger.ts'
 import { loadSample } from '../../../tests/fixtures/opensky.ts'
+import { statesEventSource } from '../events.ts'
 import { createProducerMetrics } from '../metrics.ts'
 import { createRecorder, recordingPath } from './record.ts'
 import { createReplaySource } from './replay.ts'
@@ -116,6 +117,18 @@ describe('replay source', () => {
     })
     expect(await source.poll(NOW)).toMatchObject({ kind: 'failed', errorKind: 'bad_response' })
     expect(states(await source.poll(NOW + 10_000))).toEqual({ time: NOW_S + 10, states: null })
+  })
+
+  it('names its events with the one event-source helper', async () => {
+    const source = await createReplaySource({
+      path: join(FIXTURES, 'sample-2.json'),
+      speed: 1,
+      loop: true,
+      maxGapSeconds: 60,
+      logger: silentLogger,
+    })
+    expect(source.eventSource).toBe(statesEventSource('replay'))
+    expect(source.eventSource).toBe('/skytrail/producer/replay')
   })
 
   it('refuses a path without responses', async () => {

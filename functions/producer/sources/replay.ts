@@ -5,6 +5,7 @@ import { gunzip } from 'node:zlib'
 
 import type { Logger } from '../../../shared/logger.ts'
 import { statesEnvelopeSchema } from '../../../shared/opensky/state-vector.ts'
+import { statesEventSource } from '../events.ts'
 import type { StatesEnvelope } from '../opensky-client.ts'
 import { type PollResult, shiftEnvelope, type StatesSource } from './source.ts'
 
@@ -64,7 +65,7 @@ export async function createReplaySource(options: ReplaySourceOptions): Promise<
 
   return {
     name: 'replay',
-    eventSource: '/skytrail/producer/replay',
+    eventSource: statesEventSource('replay'),
     async poll(nowMs): Promise<PollResult> {
       const noCredits = { creditsRemaining: null }
       if (index >= files.length && !options.loop) {

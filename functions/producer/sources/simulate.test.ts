@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { DACH_BBOX } from '../bbox.ts'
+import { statesEventSource } from '../events.ts'
 import { createSimulator } from '../simulator/index.ts'
 import { createSimulatedSource } from './simulate.ts'
 
@@ -25,6 +26,7 @@ describe('simulated source', () => {
     expect(row![0]).toBe(simulated![0])
     expect(row![5]).toBe(simulated![5])
     expect(row![4]).toBe(simulated![4] - 540)
+    expect(source.eventSource).toBe(statesEventSource('simulate', DACH_BBOX))
     expect(source.eventSource).toBe('/skytrail/producer/simulate/bbox/45.8,5.9,55.1,17.2')
   })
 })

@@ -1,4 +1,5 @@
-import { type BoundingBox, formatBoundingBox } from '../bbox.ts'
+import type { BoundingBox } from '../bbox.ts'
+import { statesEventSource } from '../events.ts'
 import { createSimulator } from '../simulator/index.ts'
 import { type PollResult, shiftEnvelope, type StatesSource } from './source.ts'
 
@@ -27,7 +28,7 @@ export function createSimulatedSource(options: SimulatedSourceOptions): StatesSo
   let lastTime = 0
   return {
     name: 'simulate',
-    eventSource: `/skytrail/producer/simulate/bbox/${formatBoundingBox(options.bbox)}`,
+    eventSource: statesEventSource('simulate', options.bbox),
     poll(nowMs): Promise<PollResult> {
       const now = Math.floor(nowMs / 1000)
       const simulated = simulator.stateAt(start + (now - start) * options.speed)
