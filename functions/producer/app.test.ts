@@ -6,7 +6,12 @@ import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBinary, asStructured } from '../../tests/fixtures/events.ts'
 import { loadSample } from '../../tests/fixtures/opensky.ts'
-import { fakeSource, memorySink, statesResult } from '../../tests/fixtures/producer.ts'
+import {
+  fakeSource,
+  memorySink,
+  type MemorySinkOptions,
+  statesResult,
+} from '../../tests/fixtures/producer.ts'
 import { createApp } from './app.ts'
 import { createProducerMetrics } from './metrics.ts'
 import { createPoller } from './poller.ts'
@@ -19,11 +24,11 @@ const tick = () =>
     data: {},
   })
 
-function app(results: PollResult[], sinkFailures = 0) {
+function app(results: PollResult[], sink: MemorySinkOptions | number = 0) {
   const registry = new Registry()
   const poller = createPoller({
     source: fakeSource(results),
-    sink: memorySink(sinkFailures),
+    sink: memorySink(sink),
     buckets: 6,
     logger: silentLogger,
     metrics: createProducerMetrics(registry),
@@ -109,5 +114,17 @@ describe('producer app', () => {
     const metrics = await (await producer.request('/metrics')).text()
     expect(metrics).toContain('skytrail_producer_polls_total{source="simulate",outcome="polled"')
     expect(metrics).toContain('skytrail_producer_states_emitted_total')
+  })
+
+  it('answers 500, which PingSource does not retry, when the sink refused events for good', async () => {
+    const producer = app([statesResult(loadSample('sample-2'))], {
+      rejects: (event) => event.partitionkey === '2',
+    })
+    const res = await producer.request('/', asBinary(tick()))
+    expect(res.status).toBe(500)
+    expect(await res.json()).toMatchObject({
+      error: expect.stringMatching(/^1 events refused for good by the sink and dropped/) as string,
+      details: { status: 'failed', reason: 'sink-rejected', rejected: 1, pending: 0 },
+    })
   })
 })

@@ -9,6 +9,13 @@ import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { Poller } from './poller.ts'
 
+/** A failed tick's status by reason; any other reason is the source's (OpenSky) failure. */
+const TICK_FAILURE_STATUS: Record<string, 500 | 503> = {
+  sink: 503,
+  'sink-rejected': 500,
+  internal: 500,
+}
+
 export interface ProducerAppDeps {
   poller: Poller
   logger: Logger
@@ -19,8 +26,9 @@ export interface ProducerAppDeps {
 /**
  * The producer's HTTP face. `POST /` takes a PingSource tick and answers with the tick's report:
  * 200 when it polled or skipped (busy, pacing, rate limit), 502 when OpenSky failed, 503 when the
- * delivery failed (the events are kept and PingSource's retry sends them), 500 on a bug.
- * PingSource retries 502 and 503, not 500.
+ * delivery failed transiently (the events are kept and PingSource's retry sends them), 500 when
+ * the sink refused events for good (dropped; a retry cannot help) and on a bug. PingSource
+ * retries 502 and 503, not 500.
  */
 export function createApp(deps: ProducerAppDeps): Hono {
   const { poller, logger, registry } = deps
@@ -37,7 +45,7 @@ export function createApp(deps: ProducerAppDeps): Hono {
     }
     const report = await poller.tick()
     if (report.status === 'failed') {
-      const status = report.reason === 'sink' ? 503 : report.reason === 'internal' ? 500 : 502
+      const status = TICK_FAILURE_STATUS[report.reason ?? ''] ?? 502
       return c.json({ error: report.message ?? 'tick failed', details: report }, status)
     }
     return c.json(report)

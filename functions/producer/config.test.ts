@@ -94,4 +94,17 @@ describe('producer config', () => {
       simulation: { seed: 42, aircraft: 20_000, speed: 10 },
     })
   })
+
+  it('limits how long undelivered events are kept: 15 minutes or 20 attempts by default', () => {
+    expect(loadConfig(SINK).pendingLimits).toEqual({ maxAgeMs: 900_000, maxAttempts: 20 })
+    const config = loadConfig({
+      ...SINK,
+      PRODUCER_PENDING_MAX_AGE_SECONDS: '120',
+      PRODUCER_PENDING_MAX_ATTEMPTS: '3',
+    })
+    expect(config.pendingLimits).toEqual({ maxAgeMs: 120_000, maxAttempts: 3 })
+    expect(() => loadConfig({ ...SINK, PRODUCER_PENDING_MAX_ATTEMPTS: '0' })).toThrow(
+      /PRODUCER_PENDING_MAX_ATTEMPTS/
+    )
+  })
 })

@@ -11,6 +11,7 @@ import {
 import { FLIGHT_RAW_DATA_TOPIC } from '../../shared/events/index.ts'
 import { DACH_BBOX, parseBoundingBox } from './bbox.ts'
 import { DAILY_CREDITS, type OpenSkyTier } from './credits.ts'
+import { DEFAULT_PENDING_LIMITS } from './poller.ts'
 
 export const SOURCES = ['opensky', 'replay', 'simulate', 'record'] as const
 export type SourceName = (typeof SOURCES)[number]
@@ -44,6 +45,10 @@ export const envSchema = z.object({
   K_SINK: httpUrl.optional(),
   SINK_TIMEOUT_SECONDS: positiveNumber.default(30),
   SINK_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
+  /** Undelivered events are sent again on later ticks until this old (either sink)... */
+  PRODUCER_PENDING_MAX_AGE_SECONDS: positiveNumber.default(DEFAULT_PENDING_LIMITS.maxAgeMs / 1000),
+  /** ...or until this many deliveries of them failed; then they are dropped (and counted). */
+  PRODUCER_PENDING_MAX_ATTEMPTS: positiveInt.max(1000).default(DEFAULT_PENDING_LIMITS.maxAttempts),
 
   OPENSKY_API_URL: httpUrl.default('https://opensky-network.org/api'),
   OPENSKY_AUTH_URL: httpUrl.default(
@@ -125,6 +130,10 @@ function toConfig(env: Env) {
           timeoutMs: env.SINK_TIMEOUT_SECONDS * 1000,
           retries: env.SINK_RETRIES,
         },
+    pendingLimits: {
+      maxAgeMs: env.PRODUCER_PENDING_MAX_AGE_SECONDS * 1000,
+      maxAttempts: env.PRODUCER_PENDING_MAX_ATTEMPTS,
+    },
     opensky: {
       apiUrl: env.OPENSKY_API_URL,
       authUrl: env.OPENSKY_AUTH_URL,

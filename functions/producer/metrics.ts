@@ -2,7 +2,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
 /** Outcome label of `skytrail_producer_polls_total`. */
 export type PollOutcome =
-  'polled' | 'skipped_busy' | 'skipped_pacing' | 'rate_limited' | 'failed' | 'sink_failed'
+  | 'polled'
+  | 'skipped_busy'
+  | 'skipped_pacing'
+  | 'rate_limited'
+  | 'failed'
+  | 'sink_failed'
+  | 'sink_rejected'
+
+/** Reason label of `skytrail_producer_events_dropped_total`. */
+export type DropReason = 'rejected' | 'too_old' | 'too_many_attempts'
 
 /** Kind label of `skytrail_producer_errors_total`. */
 export type ProducerErrorKind =
@@ -12,6 +21,7 @@ export type ProducerErrorKind =
   | 'opensky_unauthorized'
   | 'bad_response'
   | 'sink'
+  | 'sink_rejected'
   | 'record'
 
 export type ProducerMetrics = ReturnType<typeof createProducerMetrics>
@@ -44,6 +54,17 @@ export function createProducerMetrics(registry: Registry) {
     bytesEmitted: new Counter({
       name: 'skytrail_producer_event_bytes_total',
       help: 'Bytes of event data (JSON) delivered to the sink',
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'skytrail_producer_events_dropped_total',
+      help: 'Events given up: refused for good by the sink, or undelivered for too long or too often',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    pendingEvents: new Gauge({
+      name: 'skytrail_producer_pending_events',
+      help: 'Events of failed deliveries waiting to be sent again on the next tick',
       registers,
     }),
     rowsDropped: new Counter({

@@ -42,7 +42,15 @@ export async function createProducer(
   const metrics = createProducerMetrics(registry)
   const source = await createSource(config, deps, metrics)
   const sink = createSink(config, logger)
-  const poller = createPoller({ source, sink, buckets: config.buckets, logger, metrics, now })
+  const poller = createPoller({
+    source,
+    sink,
+    buckets: config.buckets,
+    pendingLimits: config.pendingLimits,
+    logger,
+    metrics,
+    now,
+  })
   logger.info(
     { source: source.name, sink: sink.kind, buckets: config.buckets, ...source.status?.(now()) },
     `producing from ${source.name} into ${sink.kind}`

@@ -8,19 +8,16 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 import { CloudEvent, HTTP } from 'cloudevents'
-import { Registry } from 'prom-client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
-import { createApp } from '../../functions/producer/app.ts'
-import { loadConfig } from '../../functions/producer/config.ts'
 import { type StatesEventData, toStatesEvents } from '../../functions/producer/events.ts'
-import { createProducer } from '../../functions/producer/producer.ts'
 import { createHttpSink } from '../../functions/producer/sinks/http-sink.ts'
 import { SinkError } from '../../functions/producer/sinks/sink.ts'
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBinary } from '../fixtures/events.ts'
 import { loadSample } from '../fixtures/opensky.ts'
+import { buildProducer } from '../fixtures/producer.ts'
 
 interface Received {
   headers: IncomingHttpHeaders
@@ -32,20 +29,25 @@ interface Received {
 function receiver() {
   const received: Received[] = []
   const statuses: number[] = []
+  let requests = 0
   let server: Server | undefined
   return {
     received,
+    /** Requests answered, accepted or not. */
+    requests: () => requests,
     /** Statuses to answer before accepting (e.g. [503, 503] = fail twice). */
     failWith: (...codes: number[]) => statuses.push(...codes),
     reset() {
       received.length = 0
       statuses.length = 0
+      requests = 0
     },
     async start(): Promise<string> {
       server = createServer((req, res) => {
         let body = ''
         req.on('data', (chunk: Buffer) => (body += chunk.toString()))
         req.on('end', () => {
+          requests++
           const status = statuses.shift()
           if (status) {
             res.writeHead(status).end('{"error":"try later"}')
@@ -113,38 +115,58 @@ describe('HTTP sink', () => {
       })
       expect(event.data).toEqual(original.data)
     }
+    // the body is the data's JSON text, encoded once
+    for (const { body, event } of sink.received) {
+      expect(JSON.parse(body)).toEqual(sent.find(({ id }) => id === event.id)!.data)
+    }
   })
 
-  it('retries a 503 or 429 answer with backoff', async () => {
-    sink.failWith(503, 429)
-    const http = createHttpSink({
+  /** One event after another, fast backoff. */
+  const serialSink = (retries: number) =>
+    createHttpSink({
       url,
       timeoutMs: 2000,
-      retries: 2,
+      retries,
       retryBaseDelayMs: 1,
       concurrency: 1,
       logger: silentLogger,
     })
-    await http.send(events().slice(0, 1))
+
+  /** Sends two events; the receiver answers the first request with what `failWith` queued. */
+  const sendTwo = async (retries: number) => {
+    const sent = events().slice(0, 2)
+    const failure = await serialSink(retries)
+      .send(sent)
+      .catch((err: unknown) => err)
+    expect(failure).toBeInstanceOf(SinkError)
+    expect(sink.received.map(({ event }) => event.id)).toEqual([sent[1]!.id])
+    return { sent, failure: failure as SinkError }
+  }
+
+  it('retries a 503, 429 or 408 answer with backoff', async () => {
+    sink.failWith(503, 429, 408)
+    await serialSink(3).send(events().slice(0, 1))
     expect(sink.received).toHaveLength(1)
   })
 
   it('gives up after its retries and names the undelivered events', async () => {
     sink.failWith(500, 500, 500)
-    const http = createHttpSink({
-      url,
-      timeoutMs: 2000,
-      retries: 1,
-      retryBaseDelayMs: 1,
-      concurrency: 1,
-      logger: silentLogger,
-    })
-    const sent = events().slice(0, 2)
-    const failure = await http.send(sent).catch((err: unknown) => err)
-    expect(failure).toBeInstanceOf(SinkError)
-    expect((failure as SinkError).undelivered).toEqual([sent[0]])
-    expect((failure as SinkError).message).toMatch(/answered 500/)
-    expect(sink.received.map(({ event }) => event.id)).toEqual([sent[1]!.id])
+    const { sent, failure } = await sendTwo(1)
+    expect(failure.undelivered).toEqual([sent[0]])
+    expect(failure.rejected).toEqual([])
+    expect(failure.message).toMatch(/answered 500/)
+  })
+
+  it('rejects an event answered 413 or 400 for good at once, without retrying it', async () => {
+    for (const status of [413, 400]) {
+      sink.reset()
+      sink.failWith(status)
+      const { sent, failure } = await sendTwo(3)
+      expect(failure.rejected).toEqual([sent[0]])
+      expect(failure.undelivered).toEqual([])
+      expect(failure.message).toContain(`answered ${status}`)
+      expect(sink.requests()).toBe(2)
+    }
   })
 })
 
@@ -158,14 +180,11 @@ describe('producer, tick to K_SINK', () => {
   afterEach(() => sink.reset())
 
   it('replays a real response on a PingSource tick: all its aircraft, one event per bucket', async () => {
-    const config = loadConfig({
+    const { producer, app } = await buildProducer({
       K_SINK: url,
       PRODUCER_SOURCE: 'replay',
       REPLAY_PATH: fileURLToPath(new URL('../fixtures/opensky/sample-1.json', import.meta.url)),
     })
-    const registry = new Registry()
-    const producer = await createProducer(config, { logger: silentLogger, registry })
-    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
     try {
       const res = await app.request('/', tick())
       expect(res.status).toBe(200)
@@ -197,7 +216,7 @@ describe('producer, tick to K_SINK', () => {
     })
     await new Promise<void>((resolve) => opensky.listen(0, '127.0.0.1', resolve))
     const base = `http://127.0.0.1:${(opensky.address() as AddressInfo).port}`
-    const config = loadConfig({
+    const { producer, app, registry } = await buildProducer({
       K_SINK: url,
       OPENSKY_API_URL: `${base}/api`,
       OPENSKY_AUTH_URL: `${base}/token`,
@@ -205,9 +224,6 @@ describe('producer, tick to K_SINK', () => {
       OPENSKY_CLIENT_SECRET: 'secret',
       KAFKA_PARTITIONS: '3',
     })
-    const registry = new Registry()
-    const producer = await createProducer(config, { logger: silentLogger, registry })
-    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
     try {
       const first = await app.request('/', tick())
       expect(await first.json()).toMatchObject({
@@ -228,6 +244,35 @@ describe('producer, tick to K_SINK', () => {
     } finally {
       await producer.close()
       await new Promise<void>((resolve) => opensky.close(() => resolve()))
+    }
+  })
+
+  it('answers 500 when the receiver refuses an event for good, and the next tick polls and delivers', async () => {
+    const { producer, app, registry } = await buildProducer({
+      K_SINK: url,
+      PRODUCER_SOURCE: 'simulate',
+      SIMULATION_AIRCRAFT: '300',
+      SINK_RETRIES: '3',
+    })
+    try {
+      sink.failWith(413)
+      const refused = await app.request('/', tick())
+      expect(refused.status).toBe(500)
+      expect(await refused.json()).toMatchObject({
+        details: { status: 'failed', reason: 'sink-rejected', rejected: 1, pending: 0 },
+      })
+      expect(sink.requests()).toBe(6)
+      expect(sink.received).toHaveLength(5)
+
+      const next = await app.request('/', tick())
+      expect(next.status).toBe(200)
+      expect(await next.json()).toMatchObject({ status: 'polled', events: 6, resent: 0 })
+      expect(sink.received).toHaveLength(11)
+      expect(await registry.metrics()).toContain(
+        'skytrail_producer_events_dropped_total{reason="rejected"} 1'
+      )
+    } finally {
+      await producer.close()
     }
   })
 })

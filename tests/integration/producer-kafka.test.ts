@@ -5,13 +5,9 @@
  */
 import { CloudEvent, Kafka as KafkaBinding, type KafkaMessage } from 'cloudevents'
 import type { Consumer, IHeaders, KafkaMessage as ConsumedMessage } from 'kafkajs'
-import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
-import { createApp } from '../../functions/producer/app.ts'
-import { loadConfig } from '../../functions/producer/config.ts'
 import { type StatesEvent, toStatesEvents } from '../../functions/producer/events.ts'
-import { createProducer } from '../../functions/producer/producer.ts'
 import { createKafkaSink } from '../../functions/producer/sinks/kafka-sink.ts'
 import type { EventSink } from '../../functions/producer/sinks/sink.ts'
 import { SinkError } from '../../functions/producer/sinks/sink.ts'
@@ -19,6 +15,7 @@ import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBinary } from '../fixtures/events.ts'
 import { loadSample } from '../fixtures/opensky.ts'
+import { buildProducer } from '../fixtures/producer.ts'
 import {
   createTestTopic,
   deleteTestTopics,
@@ -143,16 +140,13 @@ describeWithKafka('producer Kafka sink', () => {
   })
 
   it('takes a PingSource tick through the whole producer into the topic (simulated traffic)', async () => {
-    const config = loadConfig({
+    const { producer, app } = await buildProducer({
       KAFKA_BROKERS: kafkaBrokers().join(','),
       KAFKA_TOPIC: fixture().topic,
       PRODUCER_SOURCE: 'simulate',
       SIMULATION_AIRCRAFT: '2000',
       SIMULATION_SEED: '3',
     })
-    const registry = new Registry()
-    const producer = await createProducer(config, { logger: silentLogger, registry })
-    const app = createApp({ poller: producer.poller, logger: silentLogger, registry })
     try {
       const before = consumed.length
       const res = await app.request(
@@ -195,10 +189,56 @@ describeWithKafka('producer Kafka sink', () => {
       const failure = await narrow.send(sent).catch((err: unknown) => err)
       expect(failure).toBeInstanceOf(SinkError)
       expect((failure as SinkError).message).toMatch(/has 2 partitions but KAFKA_PARTITIONS is 6/)
-      expect((failure as SinkError).undelivered).toHaveLength(BUCKETS)
+      // final until an operator adds partitions: dropped, not kept for the next tick
+      expect((failure as SinkError).rejected).toHaveLength(BUCKETS)
+      expect((failure as SinkError).undelivered).toHaveLength(0)
     } finally {
       await narrow.close()
       await deleteTestTopics(admin, [small])
+      await admin.disconnect()
+    }
+  })
+
+  it('rejects a record too large for the topic for good and writes the other buckets once', async () => {
+    const admin = testKafka(uniqueKafkaName('admin')).admin()
+    await admin.connect()
+    const strict = await createTestTopic(admin, {
+      prefix: 'strict',
+      partitions: BUCKETS,
+      config: { 'max.message.bytes': '65536' },
+    })
+    const small = createKafkaSink({
+      brokers: kafkaBrokers(),
+      topic: strict,
+      clientId: uniqueKafkaName('producer'),
+      compression: 'none',
+      partitions: BUCKETS,
+      logger: silentLogger,
+    })
+    const source = '/skytrail/producer/bbox/-90,-180,90,180'
+    // the whole world in one bucket: about 500 kB for partition 0
+    const [huge] = toStatesEvents(loadSample('sample-3'), { source, buckets: 1 }).events
+    const fitting = toStatesEvents(loadSample('sample-1'), { source, buckets: BUCKETS }).events
+    const highWatermarks = async () =>
+      (await admin.fetchTopicOffsets(strict))
+        .sort((a, b) => a.partition - b.partition)
+        .map(({ high }) => Number(high))
+    try {
+      const failure = await small.send([huge!, ...fitting.slice(1)]).catch((err: unknown) => err)
+      expect(failure).toBeInstanceOf(SinkError)
+      expect((failure as SinkError).message).toMatch(/larger than the max message size/)
+      expect((failure as SinkError).rejected).toEqual([huge])
+      expect((failure as SinkError).undelivered).toEqual([])
+      // buckets 1-5 were accepted with the first request; sent again one by one, the broker
+      // recognised them (idempotent producer) instead of writing them twice
+      expect(await highWatermarks()).toEqual([0, 1, 1, 1, 1, 1])
+
+      // the sink is not wedged: the next poll goes through, partition 0 included
+      await small.send(toStatesEvents(loadSample('sample-2'), { source, buckets: BUCKETS }).events)
+      expect(await highWatermarks()).toEqual([1, 2, 2, 2, 2, 2])
+    } finally {
+      await small.close()
+      await deleteTestTopics(admin, [strict])
       await admin.disconnect()
     }
   })

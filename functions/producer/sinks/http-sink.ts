@@ -10,7 +10,7 @@ export interface HttpSinkOptions {
   /** K_SINK: the URL a Knative SinkBinding injects (a broker, a channel, the processor...). */
   url: string
   timeoutMs: number
-  /** Extra attempts per event after a failure or a non-2xx answer. */
+  /** Extra attempts per event after a network error or a retryable answer. */
   retries: number
   retryBaseDelayMs?: number
   /** Events posted at the same time. */
@@ -20,9 +20,19 @@ export interface HttpSinkOptions {
 }
 
 /**
+ * Whether a receiver's answer refuses the event for good: a 4xx other than 408 (timeout) and 429
+ * (overload). 400, 413, 422... come back the same however often the same event is sent.
+ */
+export function isFinalHttpStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429
+}
+
+type PostOutcome = { ok: true; bytes: number } | { ok: false; final: boolean; problem: string }
+
+/**
  * POSTs each event to `url` in CloudEvents binary mode (attributes in `ce-*` headers, the JSON
- * envelope as the body), buckets in parallel. Anything but a 2xx is retried with backoff, since
- * the receiver (KafkaSource-like semantics, or a broker) signals overload with 429/5xx.
+ * envelope as the body), buckets in parallel. Network errors, 408, 429 and 5xx are retried with
+ * backoff (how a broker or receiver signals overload); any other 4xx rejects the event for good.
  */
 export function createHttpSink(options: HttpSinkOptions): EventSink {
   const { url, logger } = options
@@ -30,8 +40,9 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
   const baseDelayMs = options.retryBaseDelayMs ?? 500
   const concurrency = Math.max(1, options.concurrency ?? 6)
 
-  const post = async (event: StatesEvent): Promise<number> => {
+  const post = async (event: StatesEvent): Promise<PostOutcome> => {
     const message = HTTP.binary(event)
+    // already the JSON text of the data: sent as is, never stringified again
     const body = message.body as string
     const headers = Object.fromEntries(
       Object.entries(message.headers).map(([name, value]) => [name, String(value)])
@@ -47,14 +58,17 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
         })
         const text = await response.text()
         if (response.ok) {
-          return Buffer.byteLength(body)
+          return { ok: true, bytes: Buffer.byteLength(body) }
         }
         problem = `${url} answered ${response.status}: ${text.slice(0, 200)}`
+        if (isFinalHttpStatus(response.status)) {
+          return { ok: false, final: true, problem }
+        }
       } catch (err) {
         problem = `POST ${url} failed: ${fetchFailure(err).message}`
       }
       if (retry >= options.retries) {
-        throw new Error(problem)
+        return { ok: false, final: false, problem }
       }
       const wait = backoffDelay(retry, { baseDelayMs })
       logger.warn({ id: event.id, problem, retry: retry + 1, waitMs: Math.round(wait) }, 'retrying')
@@ -67,26 +81,32 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
     async send(events) {
       let bytes = 0
       const undelivered: StatesEvent[] = []
+      const rejected: StatesEvent[] = []
       const problems: string[] = []
       const queue = [...events]
       const worker = async () => {
         for (let event = queue.shift(); event; event = queue.shift()) {
-          try {
-            // not `bytes += await ...`: that reads `bytes` before the await and loses updates
-            const sent = await post(event)
-            bytes += sent
-          } catch (err) {
-            undelivered.push(event)
-            problems.push((err as Error).message)
+          const outcome = await post(event)
+          if (outcome.ok) {
+            bytes += outcome.bytes
+            continue
           }
+          if (outcome.final) {
+            rejected.push(event)
+          } else {
+            undelivered.push(event)
+          }
+          problems.push(outcome.problem)
         }
       }
       await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, worker))
-      if (undelivered.length > 0) {
-        throw new SinkError(
-          `${undelivered.length} of ${events.length} events not delivered: ${problems[0]}`,
-          undelivered
-        )
+      if (problems.length > 0) {
+        const failed = undelivered.length + rejected.length
+        throw new SinkError(`${failed} of ${events.length} events not delivered: ${problems[0]}`, {
+          undelivered,
+          rejected,
+          bytes,
+        })
       }
       return { bytes }
     },

@@ -1,10 +1,13 @@
 import { Kafka, type KafkaMessage } from 'cloudevents'
+// kafkajs is CommonJS and spreads its error classes into module.exports: Node sees them only on
+// the default export
+import kafkajs from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 
 import { EXTENSION } from '../../../shared/events/index.ts'
 import { loadSample } from '../../../tests/fixtures/opensky.ts'
 import { toStatesEvents } from '../events.ts'
-import { toKafkaMessage } from './kafka-sink.ts'
+import { isFinalKafkaError, toKafkaMessage } from './kafka-sink.ts'
 
 describe('toKafkaMessage', () => {
   const [event] = toStatesEvents(loadSample('sample-1'), { source: '/tests', buckets: 1 }).events
@@ -14,6 +17,8 @@ describe('toKafkaMessage', () => {
     expect(message.key).toBe('0')
     expect(message.partition).toBe(0)
     expect(typeof message.value).toBe('string')
+    // JSON-encoded once: the value parses straight back to the data, not to a string
+    expect(JSON.parse(message.value as string)).toEqual(event!.data)
     expect(message.timestamp).toBe(String(1604921480 * 1000))
     expect(message.headers).toEqual({
       ce_id: '1604921480-0-of-1',
@@ -59,5 +64,43 @@ describe('toKafkaMessage', () => {
       partitionkey: '0',
     })
     expect((decoded as { data: unknown }).data).toEqual(event!.data)
+  })
+})
+
+describe('isFinalKafkaError', () => {
+  const {
+    KafkaJSConnectionError,
+    KafkaJSNonRetriableError,
+    KafkaJSNumberOfRetriesExceeded,
+    KafkaJSProtocolError,
+  } = kafkajs
+  // what kafkajs makes of a produce response's error code (protocol/error.js)
+  const protocolError = (type: string, code: number, retriable: boolean) =>
+    new KafkaJSProtocolError(Object.assign(new Error(type), { type, code, retriable }))
+  // kafkajs's retrier wraps with `{ cause }`, which its typings leave out
+  const wrapped = (error: Error, cause: Error) =>
+    Object.assign(new KafkaJSNonRetriableError(error), { cause })
+
+  it('is final for what the broker refuses for good, also inside the retrier wrapper', () => {
+    const tooLarge = protocolError('MESSAGE_TOO_LARGE', 10, false)
+    expect(isFinalKafkaError(tooLarge)).toBe(true)
+    expect(isFinalKafkaError(protocolError('INVALID_PARTITIONS', 37, false))).toBe(true)
+    expect(isFinalKafkaError(protocolError('RECORD_LIST_TOO_LARGE', 18, false))).toBe(true)
+    expect(isFinalKafkaError(wrapped(tooLarge, tooLarge))).toBe(true)
+    expect(isFinalKafkaError(new KafkaJSNonRetriableError('Invalid topic'))).toBe(true)
+  })
+
+  it('is transient for retriable errors, even when kafkajs ran out of retries on them', () => {
+    const down = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED')
+    const notLeader = protocolError('NOT_LEADER_FOR_PARTITION', 6, true)
+    expect(isFinalKafkaError(down)).toBe(false)
+    expect(isFinalKafkaError(notLeader)).toBe(false)
+    // marked non-retriable, but what failed was retriable
+    const exhausted = new KafkaJSNumberOfRetriesExceeded(down, { retryCount: 6, retryTime: 5000 })
+    expect(exhausted.retriable).toBe(false)
+    expect(isFinalKafkaError(exhausted)).toBe(false)
+    // an outer retrier wraps an exhausted inner one with the original error as the cause
+    expect(isFinalKafkaError(wrapped(exhausted, down))).toBe(false)
+    expect(isFinalKafkaError(new Error('socket hang up'))).toBe(false)
   })
 })
