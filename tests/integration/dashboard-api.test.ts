@@ -37,13 +37,13 @@ let aircraft: SeedAircraft[]
 let ended: SeedFlight[]
 let app: ReturnType<typeof createApp>
 
-function buildApp(env: Record<string, string> = {}) {
+function buildApp(env: Record<string, string> = {}, clock: () => Date = () => NOW) {
   const config = loadConfig({
     DATABASE_URL: getDatabase().url,
     DASHBOARD_LIVE_CACHE_MS: '0',
     ...env,
   })
-  return createApp({ config, logger: silentLogger, pool, assets: ASSETS, clock: () => NOW })
+  return createApp({ config, logger: silentLogger, pool, assets: ASSETS, clock })
 }
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -135,6 +135,42 @@ describe('GET /api/live', () => {
     expect(again.status).toBe(304)
     const other = await app.request('/api/live', { headers: { 'If-None-Match': 'W/"old"' } })
     expect(other.status).toBe(200)
+  })
+
+  it('answers 304 for unchanged data although the clock moved and the answer was rebuilt', async () => {
+    let now = NOW.getTime()
+    // Every answer is built afresh (cache 0) and each one reads a later time, as in production
+    // after the shared cache expires.
+    const moving = buildApp({}, () => new Date((now += 1200)))
+    const first = await moving.request('/api/live')
+    const firstBody = (await first.json()) as LiveResponse
+    const etag = first.headers.get('ETag') ?? ''
+    const again = await moving.request('/api/live', { headers: { 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+    const full = await moving.request('/api/live')
+    expect(full.headers.get('ETag')).toBe(etag)
+    const fullBody = (await full.json()) as LiveResponse
+    expect(fullBody.time).not.toBe(firstBody.time)
+    expect(fullBody.columns).toEqual(firstBody.columns)
+  })
+
+  it('changes the ETag when the data changes', async () => {
+    const before = (await app.request('/api/live')).headers.get('ETag') ?? ''
+    const target = aircraft[7]!
+    // Only a position moves: neither newestContact nor count change.
+    const moveTo = (lat: number) =>
+      getDatabase().pool.query(`UPDATE live_flights SET lat = $2 WHERE icao24 = $1`, [
+        target.icao24,
+        lat,
+      ])
+    await moveTo(target.lat > 0 ? target.lat - 0.5 : target.lat + 0.5)
+    try {
+      const after = await app.request('/api/live', { headers: { 'If-None-Match': before } })
+      expect(after.status).toBe(200)
+      expect(after.headers.get('ETag')).not.toBe(before)
+    } finally {
+      await moveTo(target.lat)
+    }
   })
 
   it('gzips the answer for clients that accept gzip, and only for them', async () => {
