@@ -12,6 +12,7 @@ import type {
 } from '../../functions/dashboard/api-types.ts'
 import { createApp } from '../../functions/dashboard/app.ts'
 import { loadConfig } from '../../functions/dashboard/config.ts'
+import { encodeCursor } from '../../functions/dashboard/query.ts'
 import { createPool, type Pool } from '../../shared/db/pool.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
@@ -44,6 +45,11 @@ function buildApp(env: Record<string, string> = {}, clock: () => Date = () => NO
     ...env,
   })
   return createApp({ config, logger: silentLogger, pool, assets: ASSETS, clock })
+}
+
+/** A cursor as the API would encode one for a flight starting at `startTime` (PostgreSQL text). */
+function cursorAt(startTime: string): string {
+  return encodeCursor({ startTime, flightUuid: '0f8fad5b-d9cb-469f-a165-70867728950e' })
 }
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -300,6 +306,8 @@ describe('GET /api/flights', () => {
     ['from=2026-05-02T00:00:00Z&to=2026-05-01T00:00:00Z', 'to'],
     ['cursor=not-a-cursor', 'cursor'],
     [`cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor'],
+    ['from=253402300800', 'from'],
+    ['to=9999-12-31T23:59:59-00:01', 'to'],
     ['callsign=', 'callsign'],
     ['limit=5&limit=6', 'limit'],
     ['sort=asc', 'unknown query parameter sort'],
@@ -307,6 +315,37 @@ describe('GET /api/flights', () => {
     const { status, body } = await getJson<ErrorResponse>(`/api/flights?${query}`)
     expect(status).toBe(400)
     expect(body.error).toContain(named)
+  })
+  it.each(['2026-13-45 99:99:99+00', '2026-02-30 10:00:00+00', '2026-05-01 10:00:00+99'])(
+    'rejects a hand-made cursor at %s with 400 naming the cursor, not a database error',
+    async (startTime) => {
+      const { status, body } = await getJson<ErrorResponse>(
+        `/api/flights?cursor=${cursorAt(startTime)}`
+      )
+      expect(status).toBe(400)
+      expect(body.error).toContain('cursor: is not a cursor returned by this API')
+    }
+  )
+
+  it.each([
+    '2024-02-29 23:59:59.999999+00',
+    '2026-05-01 10:00:00+05:30',
+    '0001-01-01 00:00:00+14',
+    '9999-12-31 23:59:59-12',
+  ])('takes a hand-made cursor at %s that PostgreSQL can read', async (startTime) => {
+    const { status, body } = await getJson<FlightsResponse>(
+      `/api/flights?cursor=${cursorAt(startTime)}`
+    )
+    expect(status).toBe(200)
+    expect(Array.isArray(body.flights)).toBe(true)
+  })
+
+  it('takes the widest time range it accepts', async () => {
+    const { status, body } = await getJson<FlightsResponse>(
+      '/api/flights?from=0001-01-01T00:00:00Z&to=253402300799&limit=1'
+    )
+    expect(status).toBe(200)
+    expect(body.flights).toHaveLength(1)
   })
 })
 
