@@ -1,10 +1,11 @@
-import { Hono } from 'hono'
+import { type ErrorHandler, Hono } from 'hono'
 import { compress } from 'hono/compress'
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, Histogram, Registry } from 'prom-client'
 
+import { isTransientDatabaseError } from '../../shared/db/errors.ts'
 import type { Pool } from '../../shared/db/pool.ts'
 import { pingDatabase } from '../../shared/db/pool.ts'
-import { errorHandler } from '../../shared/http/errors.ts'
+import { type ErrorBody, errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
 import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
@@ -24,11 +25,29 @@ export interface DashboardDeps {
   metrics?: Registry
 }
 
+// What the browser sees when PostgreSQL fails: the dashboard is public, and the driver's messages
+// name hosts, ports, roles and databases. The log keeps the real error.
+const DATABASE_UNAVAILABLE = 'database unavailable'
+
+/** The shared error handler, except that a database outage is answered without pg's text. */
+function publicErrorHandler(logger: Logger): ErrorHandler {
+  const handle = errorHandler(logger)
+  return function publicErrorHandler(err, c) {
+    if (isTransientDatabaseError(err)) {
+      logger.warn({ err }, DATABASE_UNAVAILABLE)
+      return c.json<ErrorBody>({ error: DATABASE_UNAVAILABLE }, 503)
+    }
+    return handle(err, c)
+  }
+}
+
 /** The dashboard: the page and its assets, the JSON API under /api, health and metrics. */
 export function createApp(deps: DashboardDeps): Hono {
   const { config, logger, pool, assets } = deps
   const clock = deps.clock ?? (() => new Date())
-  const registry = deps.metrics ?? createMetricsRegistry('dashboard')
+  // Without /metrics nobody reads the registry: skip the default process collectors then.
+  const registry =
+    deps.metrics ?? (config.metricsEnabled ? createMetricsRegistry('dashboard') : new Registry())
   const requestDuration = new Histogram({
     name: 'dashboard_http_request_duration_seconds',
     help: 'Time to answer a request, by route and status',
@@ -43,7 +62,7 @@ export function createApp(deps: DashboardDeps): Hono {
   })
 
   const app = new Hono()
-  app.onError(errorHandler(logger))
+  app.onError(publicErrorHandler(logger))
   app.use(securityHeaders(config.tileUrl))
   app.use(async function measure(c, next) {
     const started = performance.now()
@@ -56,8 +75,19 @@ export function createApp(deps: DashboardDeps): Hono {
   // /api/live and the assets compress themselves once per answer; this covers the rest.
   app.use('/api/*', compress())
 
-  app.route('/', healthRoutes({ readiness: () => pingDatabase(pool) }))
-  app.route('/', metricsRoute(registry))
+  app.route(
+    '/',
+    healthRoutes({
+      readiness: () =>
+        pingDatabase(pool).catch((err: unknown) => {
+          logger.warn({ err }, `readiness: ${DATABASE_UNAVAILABLE}`)
+          throw new Error(DATABASE_UNAVAILABLE)
+        }),
+    })
+  )
+  if (config.metricsEnabled) {
+    app.route('/', metricsRoute(registry))
+  }
   app.route(
     '/api',
     apiRoutes({ config, pool, clock, onLiveBuilt: (count) => liveAircraft.set(count) })

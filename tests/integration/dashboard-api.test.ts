@@ -13,6 +13,7 @@ import type {
 import { createApp } from '../../functions/dashboard/app.ts'
 import { loadConfig } from '../../functions/dashboard/config.ts'
 import { encodeCursor } from '../../functions/dashboard/query.ts'
+import { freePort } from '../../scripts/free-port.ts'
 import { createPool, type Pool } from '../../shared/db/pool.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
@@ -592,9 +593,68 @@ describe('dashboard page and headers', () => {
     )
   })
 
-  it('answers health checks and exposes metrics', async () => {
+  it('answers health checks, and serves /metrics only when DASHBOARD_METRICS allows it', async () => {
     expect((await app.request('/health/readiness')).status).toBe(200)
-    const metrics = await (await app.request('/metrics')).text()
+    expect((await app.request('/metrics')).status).toBe(404)
+    const metered = buildApp({ DASHBOARD_METRICS: 'true' })
+    await metered.request('/api/live')
+    const res = await metered.request('/metrics')
+    expect(res.status).toBe(200)
+    const metrics = await res.text()
     expect(metrics).toContain('dashboard_http_request_duration_seconds')
+    expect(metrics).toContain(`dashboard_live_aircraft{service="dashboard"} ${aircraft.length}`)
+  })
+})
+
+describe('dashboard on a failing database', () => {
+  /** The dashboard on `url`, with a pool that gives up quickly. */
+  async function withBrokenDatabase(
+    url: string,
+    use: (broken: ReturnType<typeof createApp>) => Promise<void>
+  ): Promise<void> {
+    const brokenPool = createPool(url, {
+      applicationName: 'dashboard-test-broken',
+      logger: silentLogger,
+      max: 1,
+      connectionTimeoutMillis: 2_000,
+      readOnly: true,
+    })
+    try {
+      const config = loadConfig({ DATABASE_URL: url })
+      await use(createApp({ config, logger: silentLogger, pool: brokenPool, assets: ASSETS }))
+    } finally {
+      await brokenPool.end()
+    }
+  }
+
+  it("answers 503 without the driver's error text when PostgreSQL cannot be reached", async () => {
+    const port = await freePort()
+    await withBrokenDatabase(
+      `postgres://skytrail:secret@127.0.0.1:${port}/skytrail`,
+      async (broken) => {
+        for (const path of ['/api/live', '/api/status', '/api/flights', '/health/readiness']) {
+          const res = await broken.request(path)
+          expect(res.status, path).toBe(503)
+          const text = await res.text()
+          expect(text, path).toContain('database unavailable')
+          expect(text, path).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect/)
+          expect(text, path).not.toContain(String(port))
+        }
+      }
+    )
+  })
+
+  it("answers without PostgreSQL's message when the database is refused", async () => {
+    const url = new URL(getDatabase().url)
+    url.pathname = '/skytrail_no_such_database'
+    await withBrokenDatabase(url.toString(), async (broken) => {
+      for (const path of ['/api/live', '/health/readiness']) {
+        const res = await broken.request(path)
+        expect(res.status, path).toBeGreaterThanOrEqual(500)
+        const text = await res.text()
+        expect(text, path).not.toContain('skytrail_no_such_database')
+        expect(text, path).not.toContain('does not exist')
+      }
+    })
   })
 })
