@@ -28,7 +28,10 @@ export const envSchema = z.object({
    * scanning live_flights; 0 turns the sharing off.
    */
   DASHBOARD_LIVE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  /** Data older than this is shown as stale (the sweeper's freshness threshold by default). */
+  /**
+   * Data older than this is shown as stale. Not tied to the sweeper's alert threshold
+   * (FRESHNESS_THRESHOLD_SECONDS): same default, configured separately.
+   */
   DASHBOARD_STALE_SECONDS: positiveInt.default(300),
   /**
    * Serve GET /metrics. Off by default because the dashboard is the public Service: the
