@@ -1,17 +1,16 @@
-import { type ErrorHandler, Hono } from 'hono'
+import { Hono } from 'hono'
 import { compress } from 'hono/compress'
 import { Gauge, Histogram, Registry } from 'prom-client'
 
-import { isTransientDatabaseError } from '../../shared/db/errors.ts'
 import type { Pool } from '../../shared/db/pool.ts'
 import { pingDatabase } from '../../shared/db/pool.ts'
-import { type ErrorBody, errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
 import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import { apiRoutes } from './api.ts'
 import type { ClientAssets } from './client-assets.ts'
 import type { DashboardConfig } from './config.ts'
+import { publicErrorHandler } from './errors.ts'
 import { pageRoutes } from './page.ts'
 import { securityHeaders } from './security.ts'
 
@@ -23,22 +22,6 @@ export interface DashboardDeps {
   assets: ClientAssets
   clock?: () => Date
   metrics?: Registry
-}
-
-// What the browser sees when PostgreSQL fails: the dashboard is public, and the driver's messages
-// name hosts, ports, roles and databases. The log keeps the real error.
-const DATABASE_UNAVAILABLE = 'database unavailable'
-
-/** The shared error handler, except that a database outage is answered without pg's text. */
-function publicErrorHandler(logger: Logger): ErrorHandler {
-  const handle = errorHandler(logger)
-  return function publicErrorHandler(err, c) {
-    if (isTransientDatabaseError(err)) {
-      logger.warn({ err }, DATABASE_UNAVAILABLE)
-      return c.json<ErrorBody>({ error: DATABASE_UNAVAILABLE }, 503)
-    }
-    return handle(err, c)
-  }
 }
 
 /** The dashboard: the page and its assets, the JSON API under /api, health and metrics. */
@@ -75,16 +58,7 @@ export function createApp(deps: DashboardDeps): Hono {
   // /api/live and the assets compress themselves once per answer; this covers the rest.
   app.use('/api/*', compress())
 
-  app.route(
-    '/',
-    healthRoutes({
-      readiness: () =>
-        pingDatabase(pool).catch((err: unknown) => {
-          logger.warn({ err }, `readiness: ${DATABASE_UNAVAILABLE}`)
-          throw new Error(DATABASE_UNAVAILABLE)
-        }),
-    })
-  )
+  app.route('/', healthRoutes({ readiness: () => pingDatabase(pool) }))
   if (config.metricsEnabled) {
     app.route('/', metricsRoute(registry))
   }
