@@ -13,12 +13,13 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { CloudEvent, HTTP } from 'cloudevents'
+import { CloudEvent } from 'cloudevents'
 import type pg from 'pg'
 
 import { freePort } from '../scripts/free-port.ts'
 import { applyStatesStatement } from '../shared/db/apply-states.ts'
 import { OPENSKY_STATES_EVENT_TYPE } from '../shared/events/index.ts'
+import { toBinaryRequest } from '../shared/http/binary-request.ts'
 import {
   dockerNodeFlags,
   freshDatabase,
@@ -232,12 +233,8 @@ function request(d: number) {
     partitionkey: '0',
     data: { time: T0 + d * STEP_SECONDS, states: rows },
   })
-  const message = HTTP.binary(event)
-  const body = JSON.stringify(message.body)
-  const headers = Object.fromEntries(
-    Object.entries(message.headers).map(([name, value]) => [name, String(value)])
-  )
-  return { rows, body, headers }
+  const { headers, body } = toBinaryRequest(event)
+  return { rows, body: body!, headers }
 }
 
 async function main() {

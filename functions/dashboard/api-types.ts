@@ -4,7 +4,10 @@ import type { LiveAircraftRow } from '../../shared/db/live-aircraft.ts'
 
 /** `GET /api/live`: current aircraft as parallel column arrays (index i is one aircraft). */
 export interface LiveResponse {
-  /** Server time of the answer. */
+  /**
+   * Server time when this data was read. Not covered by the ETag: after a 304 the client still
+   * holds the time of its last full answer.
+   */
   time: string
   /** Newest last contact among the aircraft, null when there are none. */
   newestContact: string | null

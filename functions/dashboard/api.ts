@@ -65,9 +65,12 @@ const gzipAsync = promisify(gzip)
 // (measured here). Compressing on the thread pool keeps the event loop free meanwhile.
 const LIVE_GZIP_LEVEL = 4
 
-/** `W/"..."`: weak, because the compress middleware may re-encode the same representation. */
-function weakEtag(body: string): string {
-  return `W/"${createHash('sha1').update(body).digest('base64url')}"`
+/**
+ * `W/"..."` over the data part of an answer: weak, because answers with the same tag may differ
+ * in `time` (and the compress middleware may re-encode them), while their data is the same.
+ */
+function weakEtag(data: string): string {
+  return `W/"${createHash('sha1').update(data).digest('base64url')}"`
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -169,14 +172,17 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const columns = LIVE_COLUMNS.map((name) => `"${name}":${live.columns[name]}`).join(',')
     // Spliced by hand: the columns already are JSON texts, re-parsing them would cost more than
     // the query itself.
-    const body = `{"time":${JSON.stringify(clock().toISOString())},"newestContact":${JSON.stringify(
+    const data = `"newestContact":${JSON.stringify(
       live.newestContact?.toISOString() ?? null
-    )},"count":${live.count},"columns":{${columns}}}`
+    )},"count":${live.count},"columns":{${columns}}`
+    // The ETag covers the data only: `time` changes with every rebuild and would turn an
+    // unchanged fleet into a 200 each time the shared cache expires.
+    const body = `{"time":${JSON.stringify(clock().toISOString())},${data}}`
     deps.onLiveBuilt?.(live.count)
     let gzipped: Promise<Buffer> | undefined
     return {
       body,
-      etag: weakEtag(body),
+      etag: weakEtag(data),
       gzipped: () => (gzipped ??= gzipAsync(body, { level: LIVE_GZIP_LEVEL })),
     }
   }

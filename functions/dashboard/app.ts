@@ -1,16 +1,16 @@
 import { Hono } from 'hono'
 import { compress } from 'hono/compress'
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, Histogram, Registry } from 'prom-client'
 
 import type { Pool } from '../../shared/db/pool.ts'
 import { pingDatabase } from '../../shared/db/pool.ts'
-import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
 import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import { apiRoutes } from './api.ts'
 import type { ClientAssets } from './client-assets.ts'
 import type { DashboardConfig } from './config.ts'
+import { publicErrorHandler } from './errors.ts'
 import { pageRoutes } from './page.ts'
 import { securityHeaders } from './security.ts'
 
@@ -28,7 +28,9 @@ export interface DashboardDeps {
 export function createApp(deps: DashboardDeps): Hono {
   const { config, logger, pool, assets } = deps
   const clock = deps.clock ?? (() => new Date())
-  const registry = deps.metrics ?? createMetricsRegistry('dashboard')
+  // Without /metrics nobody reads the registry: skip the default process collectors then.
+  const registry =
+    deps.metrics ?? (config.metricsEnabled ? createMetricsRegistry('dashboard') : new Registry())
   const requestDuration = new Histogram({
     name: 'dashboard_http_request_duration_seconds',
     help: 'Time to answer a request, by route and status',
@@ -43,7 +45,7 @@ export function createApp(deps: DashboardDeps): Hono {
   })
 
   const app = new Hono()
-  app.onError(errorHandler(logger))
+  app.onError(publicErrorHandler(logger))
   app.use(securityHeaders(config.tileUrl))
   app.use(async function measure(c, next) {
     const started = performance.now()
@@ -57,7 +59,9 @@ export function createApp(deps: DashboardDeps): Hono {
   app.use('/api/*', compress())
 
   app.route('/', healthRoutes({ readiness: () => pingDatabase(pool) }))
-  app.route('/', metricsRoute(registry))
+  if (config.metricsEnabled) {
+    app.route('/', metricsRoute(registry))
+  }
   app.route(
     '/api',
     apiRoutes({ config, pool, clock, onLiveBuilt: (count) => liveAircraft.set(count) })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-import { baseEnv, parseConfig, positiveInt, postgresUrl } from '../../shared/config.ts'
+import { baseEnv, booleanFlag, parseConfig, positiveInt, postgresUrl } from '../../shared/config.ts'
 import { tileOrigin } from './security.ts'
 
 /** A raster tile URL template such as `https://tile.example.org/{z}/{x}/{y}.png`. */
@@ -28,8 +28,16 @@ export const envSchema = z.object({
    * scanning live_flights; 0 turns the sharing off.
    */
   DASHBOARD_LIVE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  /** Data older than this is shown as stale (the sweeper's freshness threshold by default). */
+  /**
+   * Data older than this is shown as stale. Not tied to the sweeper's alert threshold
+   * (FRESHNESS_THRESHOLD_SECONDS): same default, configured separately.
+   */
   DASHBOARD_STALE_SECONDS: positiveInt.default(300),
+  /**
+   * Serve GET /metrics. Off by default because the dashboard is the public Service: the
+   * Prometheus text names routes, counts and process internals nobody outside needs.
+   */
+  DASHBOARD_METRICS: booleanFlag.default(false),
   /** Raster tiles under the aircraft; unset, the page draws bundled country outlines only. */
   DASHBOARD_TILE_URL: tileUrlTemplate.optional(),
   DASHBOARD_TILE_ATTRIBUTION: z.string().max(300).optional(),
@@ -44,6 +52,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     refreshSeconds: env.DASHBOARD_REFRESH_SECONDS,
     liveCacheMs: env.DASHBOARD_LIVE_CACHE_MS,
     staleSeconds: env.DASHBOARD_STALE_SECONDS,
+    metricsEnabled: env.DASHBOARD_METRICS,
     tileUrl: env.DASHBOARD_TILE_URL ?? null,
     tileAttribution: env.DASHBOARD_TILE_ATTRIBUTION ?? null,
   }

@@ -20,6 +20,56 @@ describe('dashboard query parameters', () => {
     expect(() => parseQuery(flightsQuerySchema, { cursor: forged })).toThrow(/cursor/)
   })
 
+  it.each([
+    '2026-13-45 99:99:99+00',
+    '2026-02-30 10:00:00+00',
+    '2025-02-29 10:00:00+00',
+    '2026-05-01 24:00:00+00',
+    '2026-05-01 10:60:00+00',
+    '2026-05-01 10:00:00+99',
+    '2026-05-01 10:00:00+05:60',
+    '0000-01-01 00:00:00+00',
+    '2026-05-01 10:00:00',
+    '2026-05-01T10:00:00+00',
+  ])('rejects a cursor whose time %s PostgreSQL would not read', (startTime) => {
+    const forged = encodeCursor({ startTime, flightUuid: '0f8fad5b-d9cb-469f-a165-70867728950e' })
+    expect(() => parseQuery(flightsQuerySchema, { cursor: forged })).toThrow(
+      /cursor: is not a cursor returned by this API/
+    )
+  })
+
+  it.each([
+    '2024-02-29 23:59:59.999999+00',
+    '2026-05-01 10:00:00+05:30',
+    '2026-05-01 10:00:00-03',
+    '0001-01-01 00:00:00+14',
+    '9999-12-31 23:59:59-12',
+  ])('accepts a cursor time PostgreSQL writes, such as %s', (startTime) => {
+    const key = { startTime, flightUuid: '0f8fad5b-d9cb-469f-a165-70867728950e' }
+    expect(parseQuery(flightsQuerySchema, { cursor: encodeCursor(key) }).cursor).toEqual(key)
+  })
+
+  it('rejects a cursor whose flight id is not a uuid', () => {
+    const forged = encodeCursor({ startTime: '2026-05-01 10:00:00+00', flightUuid: 'f00' })
+    expect(() => parseQuery(flightsQuerySchema, { cursor: forged })).toThrow(/cursor/)
+  })
+
+  it.each([
+    ['from', '253402300800'],
+    ['from', '999999999999'],
+    ['to', '9999-12-31T23:59:59-00:01'],
+    ['to', '0000-12-31T23:59:59Z'],
+    ['from', '2026-02-30T00:00:00Z'],
+  ])('rejects %s=%s outside the calendar or the years 0001 to 9999', (name, value) => {
+    expect(() => parseQuery(flightsQuerySchema, { [name]: value })).toThrow(new RegExp(`${name}:`))
+  })
+
+  it('accepts the last second of the year 9999 as Unix seconds', () => {
+    expect(parseQuery(flightsQuerySchema, { to: '253402300799' }).to?.toISOString()).toBe(
+      '9999-12-31T23:59:59.000Z'
+    )
+  })
+
   it('defaults the limit and normalises callsign and icao24', () => {
     expect(parseQuery(flightsQuerySchema, { callsign: ' dlh4 ', icao24: '3C6703' })).toEqual({
       callsign: 'DLH4',

@@ -20,6 +20,10 @@ export const uuidSchema = z
   .regex(UUID, 'must be a UUID')
   .transform((value) => value.toLowerCase())
 
+// Instants the API accepts: four-digit years, which PostgreSQL and JavaScript both read alike.
+const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z')
+const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z')
+
 /** An instant as ISO 8601 with an offset (`2026-05-01T12:00:00Z`) or as Unix seconds. */
 const instantSchema = z.string().transform((value, ctx) => {
   const date = /^\d{1,12}$/.test(value)
@@ -32,6 +36,10 @@ const instantSchema = z.string().transform((value, ctx) => {
       code: 'custom',
       message: 'must be an ISO 8601 time with offset (2026-05-01T12:00:00Z) or Unix seconds',
     })
+    return z.NEVER
+  }
+  if (date.getTime() < EARLIEST_INSTANT || date.getTime() > LATEST_INSTANT) {
+    ctx.addIssue({ code: 'custom', message: 'must lie between the years 0001 and 9999 (UTC)' })
     return z.NEVER
   }
   return date
@@ -70,6 +78,39 @@ export function encodeCursor(key: FlightKey): string {
   return Buffer.from(JSON.stringify([key.startTime, key.flightUuid])).toString('base64url')
 }
 
+/**
+ * PostgreSQL's text of a timestamptz in the ISO DateStyle, as `start_time::text` gives it:
+ * `2026-05-01 10:00:00.123456+00` (offset `+HH` or `+HH:MM` in the session's time zone).
+ */
+const PG_TIMESTAMPTZ =
+  /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?([+-])(\d{2})(?::(\d{2}))?$/
+
+/**
+ * True when `text` is a timestamp PostgreSQL will read as it stands. The shape alone lets
+ * through `2026-02-30` or `99:99:99`, which `::timestamptz` rejects (SQLSTATE 22008), so the
+ * date and time must survive a round trip through Date.parse unchanged (JavaScript rolls
+ * February 30 over into March), and the offset must be one PostgreSQL accepts (at most 15 h).
+ */
+function isPostgresTimestamp(text: string): boolean {
+  const match = PG_TIMESTAMPTZ.exec(text)
+  if (!match) {
+    return false
+  }
+  const [, date = '', time = '', sign = '+', offsetHours = '', offsetMinutes = '00'] = match
+  if (date.startsWith('0000') || Number(offsetHours) > 15 || Number(offsetMinutes) > 59) {
+    return false
+  }
+  const offset = `${sign}${offsetHours}:${offsetMinutes}`
+  const instant = Date.parse(`${date}T${time}${offset}`)
+  if (Number.isNaN(instant)) {
+    return false
+  }
+  const offsetMs =
+    (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000
+  // The local date and time at that offset, written back: equal only for a real calendar date.
+  return new Date(instant + offsetMs).toISOString().slice(0, 19) === `${date}T${time}`
+}
+
 const cursorSchema = z.string().transform((value, ctx): FlightKey => {
   try {
     if (!/^[A-Za-z0-9_-]{1,400}$/.test(value)) {
@@ -77,7 +118,7 @@ const cursorSchema = z.string().transform((value, ctx): FlightKey => {
     }
     const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
     const [startTime, flightUuid] = z
-      .tuple([z.string().regex(/^\d{4}-\d{2}-\d{2} [\d:.]+[+-][\d:]+$/), uuidSchema])
+      .tuple([z.string().refine(isPostgresTimestamp), uuidSchema])
       .parse(decoded)
     return { startTime, flightUuid }
   } catch {

@@ -80,8 +80,20 @@ describe('processor app', () => {
     )
     const response = await app.request('/', asBinary(statesEvent({ time: 1, states: [] })))
     expect(response.status).toBe(503)
+    expect(await response.json()).toEqual({ error: 'database unavailable (ECONNREFUSED)' })
     const metrics = await (await app.request('/metrics')).text()
     expect(metrics).toMatch(/skytrail_processor_database_errors_total\{service="processor"\} 1/)
+  })
+
+  it('answers 422 when the database refuses the data, so the event goes to the dead-letter sink', async () => {
+    const app = appWith(() =>
+      Promise.reject(Object.assign(new Error('timestamp out of range'), { code: '22008' }))
+    )
+    const response = await app.request('/', asBinary(statesEvent({ time: 1, states: [] })))
+    expect(response.status).toBe(422)
+    expect(await response.json()).toEqual({
+      error: 'the database refused the data: timestamp out of range',
+    })
   })
 
   it('answers 500 for unexpected errors, never 404 or 409', async () => {

@@ -10,7 +10,7 @@ import { healthRoutes } from '../../shared/http/health.ts'
 import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { DeliverySummary, DeliveryWriter } from './delivery.ts'
-import { toDelivery } from './delivery.ts'
+import { ACCEPTED_EVENT_TYPES, toDelivery } from './delivery.ts'
 
 export interface ProcessorDeps {
   maxBodyBytes: number
@@ -39,7 +39,7 @@ export function createApp(deps: ProcessorDeps): Hono {
       onError: (c) =>
         c.json({ error: `request body exceeds the limit of ${deps.maxBodyBytes} bytes` }, 413),
     }),
-    cloudEvents(),
+    cloudEvents({ types: ACCEPTED_EVENT_TYPES }),
     async (c) => {
       const stopTimer = metrics.duration.startTimer()
       const deliveries = c.var.cloudEvents.map(toDelivery)

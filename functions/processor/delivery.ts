@@ -15,6 +15,7 @@ import { BadRequestError } from '../../shared/http/errors.ts'
 import { parseStateRows, statesEnvelopeSchema } from '../../shared/opensky/state-vector.ts'
 import { prepareStates } from './prepare-states.ts'
 
+/** The producer's states event, and KafkaSource's wrapper around a record that is not one. */
 export const ACCEPTED_EVENT_TYPES = [OPENSKY_STATES_EVENT_TYPE, KAFKA_RECORD_EVENT_TYPE]
 
 /** One event's states, validated and prepared, ready to be written. */
@@ -48,16 +49,12 @@ export interface DeliverySummary {
 }
 
 /**
- * Turns a decoded CloudEvent into a delivery, or throws a 400 naming what is wrong with it.
- * Two kinds are accepted: the producer's states event, and KafkaSource's wrapper around a plain
- * JSON record (as the original Python producer wrote), whose data may arrive as text.
+ * Turns a decoded CloudEvent of one of the {@link ACCEPTED_EVENT_TYPES} into a delivery, or
+ * throws a 400 naming what is wrong with its data. The producer's states event carries JSON;
+ * KafkaSource's wrapper around a plain record (as the original Python producer wrote) has no
+ * content type, so its data arrives as text.
  */
 export function toDelivery(event: CloudEvent<unknown>): Delivery {
-  if (!ACCEPTED_EVENT_TYPES.includes(event.type)) {
-    throw new BadRequestError(
-      `unsupported event type "${event.type}"; expected one of ${ACCEPTED_EVENT_TYPES.join(', ')}`
-    )
-  }
   const data = readJsonData(event)
   const envelope = statesEnvelopeSchema.safeParse(data)
   if (!envelope.success) {

@@ -1,4 +1,4 @@
-import { CloudEvent, HTTP } from 'cloudevents'
+import { CloudEvent } from 'cloudevents'
 
 import type { PendingAlertEvent } from '../../shared/db/alert-events.ts'
 import {
@@ -9,6 +9,7 @@ import {
 } from '../../shared/db/alert-events.ts'
 import type { Pool, PoolClient } from '../../shared/db/pool.ts'
 import { ALERT_EVENT_SOURCE } from '../../shared/events/pipeline-alert.ts'
+import { toBinaryRequest } from '../../shared/http/binary-request.ts'
 import type { AlertSinkConfig } from './config.ts'
 
 /** Sends one CloudEvent to the sink; throws when the sink does not accept it. */
@@ -41,11 +42,11 @@ export function toAlertCloudEvent(
 
 /** POSTs the event in binary content mode; any non-2xx answer or a timeout is a failure. */
 export const postCloudEvent: SendCloudEvent = async (event, sink) => {
-  const { headers, body } = HTTP.binary(event)
+  const { headers, body } = toBinaryRequest(event)
   const response = await fetch(sink.url, {
     method: 'POST',
-    headers: headers as Record<string, string>,
-    body: body as string,
+    headers,
+    body,
     signal: AbortSignal.timeout(sink.timeoutMs),
   })
   // Drain the body so the connection can be reused.

@@ -36,7 +36,7 @@ describe('sweeper app', () => {
     const response = await sweeper().request('/', asBinary(event('dev.skytrail.opensky.states.v1')))
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({
-      error: `unsupported event type "dev.skytrail.opensky.states.v1": the sweeper accepts ${PING_EVENT_TYPE}`,
+      error: `unsupported event type "dev.skytrail.opensky.states.v1"; expected ${PING_EVENT_TYPE}`,
     })
   })
 
@@ -52,7 +52,9 @@ describe('sweeper app', () => {
   it('rejects an empty batch and a request that is not a CloudEvent', async () => {
     const empty = await sweeper().request('/', asBatch([]))
     expect(empty.status).toBe(400)
-    expect(await empty.json()).toEqual({ error: 'expected a PingSource event, got an empty batch' })
+    expect(await empty.json()).toEqual({
+      error: 'the request holds no CloudEvent (an empty batch)',
+    })
 
     const plain = await sweeper().request('/', {
       method: 'POST',

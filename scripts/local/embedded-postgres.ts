@@ -8,7 +8,10 @@
 // pglite-socket server passes single messages and lets other clients' Parse/Bind/Execute slip in
 // between (electric-sql/pglite#1046), which clobbers the unnamed statement. Named prepared
 // statements and portals are renamed per connection, because on one backend they would otherwise
-// be shared (and collide) between clients that each expect a session of their own.
+// be shared (and collide) between clients that each expect a session of their own. Other session
+// state is shared: settings made with SET, and startup options such as the dashboard's
+// default_transaction_read_only, which PGlite ignores. Good enough for one local user; the
+// cluster's PostgreSQL gives each function its own session and the dashboard a read-only role.
 import type { Socket } from 'node:net'
 import { createServer } from 'node:net'
 

@@ -11,11 +11,15 @@
 //   `knativeerrorcode`, `knativeerrordest` and `knativeerrordata`;
 // - the offset is committed only after the outcome, so a crash redelivers (at least once).
 import type { CloudEvent } from 'cloudevents'
-import { CloudEvent as Event, HTTP, Kafka as KafkaBinding } from 'cloudevents'
+import { CloudEvent as Event, Kafka as KafkaBinding } from 'cloudevents'
 import type { KafkaMessage as KafkaRecord } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 
 import { EXTENSION, KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
+import { toBinaryRequest } from '../../shared/http/binary-request.ts'
+import { toKafkaRecord } from '../../shared/kafka/binary-record.ts'
+import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
+import { fetchConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
 
 const RETRYABLE_STATUSES = new Set([404, 408, 409, 429])
@@ -47,8 +51,8 @@ export interface DispatcherStats {
 
 export interface KafkaDispatcher {
   stats(): DispatcherStats
-  /** Records behind, per partition and in total (end offset minus committed offset). */
-  lag(): Promise<{ total: number; partitions: { partition: number; lag: number }[] }>
+  /** Records behind, per partition and in total. */
+  lag(): Promise<ConsumerLag>
   stop(): Promise<void>
 }
 
@@ -79,14 +83,7 @@ export async function startKafkaDispatcher(
     (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? []
 
   const send = async (event: CloudEvent<unknown>): Promise<Outcome> => {
-    const message = HTTP.binary(event)
-    const headers = Object.fromEntries(
-      Object.entries(message.headers).map(([name, value]) => [name, String(value)])
-    )
-    const body =
-      message.body === undefined || typeof message.body === 'string'
-        ? message.body
-        : JSON.stringify(message.body)
+    const { headers, body } = toBinaryRequest(event)
     try {
       const response = await fetch(sink, {
         method: 'POST',
@@ -161,22 +158,7 @@ export async function startKafkaDispatcher(
 
   return {
     stats: () => ({ ...stats }),
-    async lag() {
-      const [ends, committed] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId: options.groupId, topics: [topic] }),
-      ])
-      const done = new Map(
-        (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)])
-      )
-      const perPartition = ends
-        .sort((a, b) => a.partition - b.partition)
-        .map(({ partition, high, low }) => {
-          const position = done.get(partition) ?? -1
-          return { partition, lag: Number(high) - (position >= 0 ? position : Number(low)) }
-        })
-      return { total: perPartition.reduce((sum, p) => sum + p.lag, 0), partitions: perPartition }
-    },
+    lag: () => fetchConsumerLag(admin, { groupId: options.groupId, topic }),
     async stop() {
       stopping = true
       await consumer.disconnect()
@@ -243,20 +225,6 @@ export function toCloudEvent(
     },
     false
   )
-}
-
-/** A CloudEvent as a Kafka record in binary mode, with clean string headers. */
-function toKafkaRecord(event: CloudEvent<unknown>) {
-  const message = KafkaBinding.binary(event)
-  return {
-    key: message.key === undefined ? null : String(message.key),
-    value: typeof message.value === 'string' ? message.value : JSON.stringify(message.value),
-    headers: Object.fromEntries(
-      Object.entries(message.headers)
-        .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [name, String(value)])
-    ),
-  }
 }
 
 function sleep(ms: number): Promise<void> {

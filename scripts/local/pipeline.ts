@@ -56,6 +56,8 @@ export interface LocalPipelineOptions {
 
 export interface LocalPipeline {
   dashboardUrl: string
+  /** The functions' JSON log files, `<function>.log`. */
+  logDir: string
   database: { kind: 'embedded' | 'external'; url: string; location: string }
   transport: 'http' | 'kafka'
   source: Source
@@ -181,6 +183,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     return {
       dashboardUrl: dashboard.url.replace('127.0.0.1', 'localhost'),
+      logDir,
       database: embedded
         ? { kind: 'embedded', url: databaseUrl, location: pgliteDir }
         : { kind: 'external', url: databaseUrl, location: redact(databaseUrl) },

@@ -71,7 +71,7 @@ function parseCommandLine() {
   }
 }
 
-function banner(pipeline: LocalPipeline, speed: number): string {
+function banner(pipeline: LocalPipeline, speed: number, logDir: string): string {
   const line = (label: string, value: string) => `  ${label.padEnd(10)} ${value}`
   return [
     '',
@@ -91,7 +91,7 @@ function banner(pipeline: LocalPipeline, speed: number): string {
         : 'HTTP, producer straight to processor (set KAFKA_BROKERS for Kafka)'
     ),
     line('Source', `${pipeline.source}${speed > 1 ? ` x${speed}` : ''} (${pipeline.sourceReason})`),
-    line('Logs', 'JSON lines in .data/logs/<function>.log (--logs shows them here)'),
+    line('Logs', `JSON lines in ${logDir}/<function>.log (--logs shows them here)`),
     '',
     '  Ctrl-C stops everything; committed data is kept.',
     '',
@@ -122,11 +122,11 @@ try {
   console.error(`Skytrail could not start: ${err instanceof Error ? err.message : String(err)}`)
   process.exit(1)
 }
-console.warn(banner(pipeline, options.speed))
+console.warn(banner(pipeline, options.speed, pipeline.logDir))
 const status = options.logs ? undefined : startStatusLine(pipeline, process.stdout)
 
 let stopping = false
-const stop = async (signal: string) => {
+const stop = async (signal: string, exitCode = 0) => {
   if (stopping) {
     return
   }
@@ -135,7 +135,7 @@ const stop = async (signal: string) => {
   console.warn(`\n${signal}: stopping (the producer first, then the rest after their last work)...`)
   await pipeline.stop()
   console.warn('Stopped. Data is kept; `npm start` continues where it left off.')
-  process.exit(0)
+  process.exit(exitCode)
 }
 process.on('SIGINT', () => void stop('SIGINT'))
 process.on('SIGTERM', () => void stop('SIGTERM'))
@@ -143,9 +143,9 @@ for (const fn of Object.values(pipeline.functions)) {
   void fn.exited.then((code) => {
     if (!stopping) {
       console.error(
-        `\n${fn.name} exited unexpectedly (code ${code}); see .data/logs/${fn.name}.log`
+        `\n${fn.name} exited unexpectedly (code ${code}); see ${pipeline.logDir}/${fn.name}.log`
       )
-      void stop('error')
+      void stop('error', 1)
     }
   })
 }

@@ -3,9 +3,10 @@
 // network errors, up to 5 times, 100 ms doubling), never two ticks at once.
 import { randomUUID } from 'node:crypto'
 
-import { CloudEvent, HTTP } from 'cloudevents'
+import { CloudEvent } from 'cloudevents'
 
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { toBinaryRequest } from '../../shared/http/binary-request.ts'
 import type { Logger } from '../../shared/logger.ts'
 
 const RETRYABLE = new Set([404, 413, 425, 429, 502, 503, 504])
@@ -46,16 +47,13 @@ export function startTicker(options: TickerOptions): Ticker {
       datacontenttype: 'application/json',
       data: {},
     })
-    const message = HTTP.binary(event)
-    const headers = Object.fromEntries(
-      Object.entries(message.headers).map(([name, value]) => [name, String(value)])
-    )
+    const { headers, body } = toBinaryRequest(event)
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await fetch(options.url, {
           method: 'POST',
           headers,
-          body: JSON.stringify(message.body),
+          body,
         })
         lastStatus = response.status
         lastReport = await response.json().catch(() => undefined)

@@ -27,7 +27,7 @@ const TRANSIENT_MESSAGES = [
   'Too many connections',
 ]
 
-export function isTransientDatabaseError(err: unknown): err is Error {
+export function isTransientDatabaseError(err: unknown): boolean {
   if (!(err instanceof Error)) {
     return false
   }
@@ -44,6 +44,27 @@ export function isTransientDatabaseError(err: unknown): err is Error {
     return err.errors.some(isTransientDatabaseError)
   }
   return TRANSIENT_MESSAGES.some((message) => err.message.includes(message))
+}
+
+/**
+ * The server rejected a value itself: out of range, malformed, not representable (SQLSTATE
+ * class 22), or against a CHECK constraint (23514). Sending the same data again fails again.
+ */
+export function isInvalidDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514')
+}
+
+/** A short, non-sensitive name for a database error: its code, never host names or users. */
+export function databaseErrorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string') {
+    return code
+  }
+  if (err instanceof AggregateError) {
+    return databaseErrorCode(err.errors[0])
+  }
+  return err instanceof Error ? err.name : 'unknown'
 }
 
 /** Deadlocks and serialization failures: the transaction may simply be run again. */

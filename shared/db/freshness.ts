@@ -22,9 +22,6 @@ export async function readPipelineFreshness(db: Pool | PoolClient): Promise<Pipe
     age_seconds: number | null
     streams: number
   }>({
-    // Unnamed: the sweeper and the dashboard both run it, and on the embedded PostgreSQL of
-    // `npm start` (one PGlite backend behind every connection) a named statement prepared by one
-    // process collides with the other's ("prepared statement ... already exists").
     text: `
       SELECT max(last_write_at) AS last_write_at,
              max(last_data_time) AS last_data_time,

@@ -7,7 +7,7 @@ export type Pool = pg.Pool
 export type PoolClient = pg.PoolClient
 
 export interface PoolOptions {
-  /** Connections; 1 for embedded PGlite, which serialises everything anyway. */
+  /** Connections; a few at most for embedded PGlite, which runs one statement at a time. */
   max?: number
   applicationName: string
   logger: Logger

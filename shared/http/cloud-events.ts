@@ -11,14 +11,24 @@ declare module 'hono' {
   }
 }
 
+export interface CloudEventsOptions {
+  /** The event types the function handles; any other type is a 400 naming the accepted ones. */
+  types: readonly string[]
+}
+
 /**
  * Decodes the request's CloudEvents once, at the edge, with the SDK, in binary, structured or
  * batched content mode. The SDK skips spec validation in binary and structured mode, so every
- * event is validated here; malformed JSON and anything that is not a valid CloudEvent become 400.
- * Event data stays `unknown` until the handler's schema has checked it.
+ * event is validated here; malformed JSON, anything that is not a valid CloudEvent, an empty
+ * batch and an event of another type become 400. Event data stays `unknown` until the
+ * handler's schema has checked it.
  * @see https://github.com/cloudevents/spec/blob/main/cloudevents/bindings/http-protocol-binding.md
  */
-export function cloudEvents(): MiddlewareHandler {
+export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
+  if (types.length === 0) {
+    throw new Error('cloudEvents() needs at least one accepted event type')
+  }
+  const accepted = types.join(', ')
   return async function cloudEvents(c, next) {
     // A string body: the SDK parses JSON data from strings but leaves Buffers untouched.
     const body = await c.req.text()
@@ -32,11 +42,17 @@ export function cloudEvents(): MiddlewareHandler {
       throw toBadRequest(err)
     }
     const events = Array.isArray(decoded) ? decoded : [decoded]
+    if (events.length === 0) {
+      throw new BadRequestError('the request holds no CloudEvent (an empty batch)')
+    }
     for (const event of events) {
       try {
         event.validate()
       } catch (err) {
         throw toBadRequest(err)
+      }
+      if (!types.includes(event.type)) {
+        throw new BadRequestError(`unsupported event type "${event.type}"; expected ${accepted}`)
       }
     }
     c.set('cloudEvents', events)

@@ -2,7 +2,7 @@ import type { ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-import { isTransientDatabaseError } from '../db/errors.ts'
+import { databaseErrorCode, isInvalidDataError, isTransientDatabaseError } from '../db/errors.ts'
 import type { Logger } from '../logger.ts'
 
 /**
@@ -44,7 +44,9 @@ export interface ErrorBody {
 
 /**
  * The one place that turns exceptions into responses. Database outages become 503 so Knative
- * retries them; anything unexpected is a 500 and is logged with its stack.
+ * retries them; data the database refuses becomes 422 (a retry would fail the same way, so the
+ * event goes to the dead-letter sink); anything unexpected is a 500 and is logged with its
+ * stack. Database details (hosts, users) stay in the log: responses carry only the error code.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandler(err, c) {
@@ -63,7 +65,11 @@ export function errorHandler(logger: Logger): ErrorHandler {
     }
     if (isTransientDatabaseError(err)) {
       logger.warn({ err }, 'database unavailable')
-      return c.json({ error: `database unavailable: ${err.message}` }, 503)
+      return c.json({ error: `database unavailable (${databaseErrorCode(err)})` }, 503)
+    }
+    if (isInvalidDataError(err)) {
+      logger.warn({ err }, 'the database refused the data')
+      return c.json({ error: `the database refused the data: ${err.message}` }, 422)
     }
     logger.error({ err }, 'unhandled error')
     return c.json({ error: 'internal error' }, 500)

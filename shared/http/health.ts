@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 
+import { databaseErrorCode } from '../db/errors.ts'
+
 export interface HealthOptions {
   /** Resolves when the function can do its work (e.g. the database answers); throws otherwise. */
   readiness?: () => Promise<unknown>
@@ -17,8 +19,8 @@ export function healthRoutes({ readiness }: HealthOptions = {}): Hono {
       await readiness?.()
       return c.json({ status: 'ok' })
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err)
-      return c.json({ status: 'unavailable', error: reason }, 503)
+      // Only the error's code: readiness may be public (the dashboard) and messages name hosts.
+      return c.json({ status: 'unavailable', error: databaseErrorCode(err) }, 503)
     }
   })
   return app

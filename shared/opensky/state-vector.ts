@@ -4,8 +4,12 @@ import { z } from 'zod'
  * OpenSky `/api/states/all` response: `states` is null (not []) when nothing matched.
  * @see https://openskynetwork.github.io/opensky-api/rest.html#all-state-vectors
  */
+/** 9999-12-31T23:59:59Z: later Unix times do not fit PostgreSQL's timestamptz. */
+const MAX_UNIX_SECONDS = 253_402_300_799
+const unixSeconds = z.number().int().min(0).max(MAX_UNIX_SECONDS)
+
 export const statesEnvelopeSchema = z.object({
-  time: z.number().int().nonnegative(),
+  time: unixSeconds,
   states: z.array(z.unknown()).nullable(),
 })
 
@@ -36,8 +40,14 @@ export const STATE_FIELD = Object.freeze({
 export const MIN_STATE_FIELDS = 17
 
 const ICAO24 = /^[0-9a-fA-F]{6}$/
-const unixSeconds = z.number().int().nonnegative()
-const optionalNumber = z.number().nullable()
+/** A measurement: bounded so unit conversions stay finite (OpenSky's largest are ~30,000). */
+const optionalNumber = z.number().min(-1e9).max(1e9).nullable()
+/** Text for a text column: PostgreSQL refuses NUL characters. */
+const text = (maxLength: number) =>
+  z
+    .string()
+    .max(maxLength)
+    .regex(/^[^\0]*$/, 'must not contain NUL characters')
 
 /**
  * The fields of a state vector by name. Rows are positional arrays, but zod compiles object
@@ -46,8 +56,8 @@ const optionalNumber = z.number().nullable()
  */
 export const stateVectorFieldsSchema = z.object({
   icao24: z.string().regex(ICAO24, 'icao24 must be 6 hex digits'),
-  callsign: z.string().nullable(),
-  originCountry: z.string().nullable(),
+  callsign: text(32).nullable(),
+  originCountry: text(128).nullable(),
   timePosition: unixSeconds.nullable(),
   lastContact: unixSeconds,
   longitude: z.number().min(-180).max(180).nullable(),
@@ -58,7 +68,7 @@ export const stateVectorFieldsSchema = z.object({
   trueTrack: optionalNumber,
   verticalRate: optionalNumber,
   geoAltitude: optionalNumber,
-  squawk: z.string().nullable(),
+  squawk: text(8).nullable(),
   spi: z.boolean().nullable(),
   positionSource: z.number().int().min(0).max(3).nullable(),
 })

@@ -12,6 +12,8 @@ import type {
 } from '../../functions/dashboard/api-types.ts'
 import { createApp } from '../../functions/dashboard/app.ts'
 import { loadConfig } from '../../functions/dashboard/config.ts'
+import { encodeCursor } from '../../functions/dashboard/query.ts'
+import { freePort } from '../../scripts/free-port.ts'
 import { createPool, type Pool } from '../../shared/db/pool.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
@@ -37,13 +39,18 @@ let aircraft: SeedAircraft[]
 let ended: SeedFlight[]
 let app: ReturnType<typeof createApp>
 
-function buildApp(env: Record<string, string> = {}) {
+function buildApp(env: Record<string, string> = {}, clock: () => Date = () => NOW) {
   const config = loadConfig({
     DATABASE_URL: getDatabase().url,
     DASHBOARD_LIVE_CACHE_MS: '0',
     ...env,
   })
-  return createApp({ config, logger: silentLogger, pool, assets: ASSETS, clock: () => NOW })
+  return createApp({ config, logger: silentLogger, pool, assets: ASSETS, clock })
+}
+
+/** A cursor as the API would encode one for a flight starting at `startTime` (PostgreSQL text). */
+function cursorAt(startTime: string): string {
+  return encodeCursor({ startTime, flightUuid: '0f8fad5b-d9cb-469f-a165-70867728950e' })
 }
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -135,6 +142,42 @@ describe('GET /api/live', () => {
     expect(again.status).toBe(304)
     const other = await app.request('/api/live', { headers: { 'If-None-Match': 'W/"old"' } })
     expect(other.status).toBe(200)
+  })
+
+  it('answers 304 for unchanged data although the clock moved and the answer was rebuilt', async () => {
+    let now = NOW.getTime()
+    // Every answer is built afresh (cache 0) and each one reads a later time, as in production
+    // after the shared cache expires.
+    const moving = buildApp({}, () => new Date((now += 1200)))
+    const first = await moving.request('/api/live')
+    const firstBody = (await first.json()) as LiveResponse
+    const etag = first.headers.get('ETag') ?? ''
+    const again = await moving.request('/api/live', { headers: { 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+    const full = await moving.request('/api/live')
+    expect(full.headers.get('ETag')).toBe(etag)
+    const fullBody = (await full.json()) as LiveResponse
+    expect(fullBody.time).not.toBe(firstBody.time)
+    expect(fullBody.columns).toEqual(firstBody.columns)
+  })
+
+  it('changes the ETag when the data changes', async () => {
+    const before = (await app.request('/api/live')).headers.get('ETag') ?? ''
+    const target = aircraft[7]!
+    // Only a position moves: neither newestContact nor count change.
+    const moveTo = (lat: number) =>
+      getDatabase().pool.query(`UPDATE live_flights SET lat = $2 WHERE icao24 = $1`, [
+        target.icao24,
+        lat,
+      ])
+    await moveTo(target.lat > 0 ? target.lat - 0.5 : target.lat + 0.5)
+    try {
+      const after = await app.request('/api/live', { headers: { 'If-None-Match': before } })
+      expect(after.status).toBe(200)
+      expect(after.headers.get('ETag')).not.toBe(before)
+    } finally {
+      await moveTo(target.lat)
+    }
   })
 
   it('gzips the answer for clients that accept gzip, and only for them', async () => {
@@ -264,6 +307,8 @@ describe('GET /api/flights', () => {
     ['from=2026-05-02T00:00:00Z&to=2026-05-01T00:00:00Z', 'to'],
     ['cursor=not-a-cursor', 'cursor'],
     [`cursor=${Buffer.from('["x","y"]').toString('base64url')}`, 'cursor'],
+    ['from=253402300800', 'from'],
+    ['to=9999-12-31T23:59:59-00:01', 'to'],
     ['callsign=', 'callsign'],
     ['limit=5&limit=6', 'limit'],
     ['sort=asc', 'unknown query parameter sort'],
@@ -271,6 +316,37 @@ describe('GET /api/flights', () => {
     const { status, body } = await getJson<ErrorResponse>(`/api/flights?${query}`)
     expect(status).toBe(400)
     expect(body.error).toContain(named)
+  })
+  it.each(['2026-13-45 99:99:99+00', '2026-02-30 10:00:00+00', '2026-05-01 10:00:00+99'])(
+    'rejects a hand-made cursor at %s with 400 naming the cursor, not a database error',
+    async (startTime) => {
+      const { status, body } = await getJson<ErrorResponse>(
+        `/api/flights?cursor=${cursorAt(startTime)}`
+      )
+      expect(status).toBe(400)
+      expect(body.error).toContain('cursor: is not a cursor returned by this API')
+    }
+  )
+
+  it.each([
+    '2024-02-29 23:59:59.999999+00',
+    '2026-05-01 10:00:00+05:30',
+    '0001-01-01 00:00:00+14',
+    '9999-12-31 23:59:59-12',
+  ])('takes a hand-made cursor at %s that PostgreSQL can read', async (startTime) => {
+    const { status, body } = await getJson<FlightsResponse>(
+      `/api/flights?cursor=${cursorAt(startTime)}`
+    )
+    expect(status).toBe(200)
+    expect(Array.isArray(body.flights)).toBe(true)
+  })
+
+  it('takes the widest time range it accepts', async () => {
+    const { status, body } = await getJson<FlightsResponse>(
+      '/api/flights?from=0001-01-01T00:00:00Z&to=253402300799&limit=1'
+    )
+    expect(status).toBe(200)
+    expect(body.flights).toHaveLength(1)
   })
 })
 
@@ -517,9 +593,70 @@ describe('dashboard page and headers', () => {
     )
   })
 
-  it('answers health checks and exposes metrics', async () => {
+  it('answers health checks, and serves /metrics only when DASHBOARD_METRICS allows it', async () => {
     expect((await app.request('/health/readiness')).status).toBe(200)
-    const metrics = await (await app.request('/metrics')).text()
+    expect((await app.request('/metrics')).status).toBe(404)
+    const metered = buildApp({ DASHBOARD_METRICS: 'true' })
+    await metered.request('/api/live')
+    const res = await metered.request('/metrics')
+    expect(res.status).toBe(200)
+    const metrics = await res.text()
     expect(metrics).toContain('dashboard_http_request_duration_seconds')
+    expect(metrics).toContain(`dashboard_live_aircraft{service="dashboard"} ${aircraft.length}`)
+  })
+})
+
+describe('dashboard on a failing database', () => {
+  /** The dashboard on `url`, with a pool that gives up quickly. */
+  async function withBrokenDatabase(
+    url: string,
+    use: (broken: ReturnType<typeof createApp>) => Promise<void>
+  ): Promise<void> {
+    const brokenPool = createPool(url, {
+      applicationName: 'dashboard-test-broken',
+      logger: silentLogger,
+      max: 1,
+      connectionTimeoutMillis: 2_000,
+      readOnly: true,
+    })
+    try {
+      const config = loadConfig({ DATABASE_URL: url })
+      await use(createApp({ config, logger: silentLogger, pool: brokenPool, assets: ASSETS }))
+    } finally {
+      await brokenPool.end()
+    }
+  }
+
+  it("answers 503 without the driver's error text when PostgreSQL cannot be reached", async () => {
+    const port = await freePort()
+    await withBrokenDatabase(
+      `postgres://skytrail:secret@127.0.0.1:${port}/skytrail`,
+      async (broken) => {
+        for (const path of ['/api/live', '/api/status', '/api/flights']) {
+          const res = await broken.request(path)
+          expect(res.status, path).toBe(503)
+          expect(await res.json(), path).toEqual({ error: 'database unavailable' })
+        }
+        const readiness = await broken.request('/health/readiness')
+        expect(readiness.status).toBe(503)
+        const text = await readiness.text()
+        expect(text).not.toContain('127.0.0.1')
+        expect(text).not.toContain(String(port))
+      }
+    )
+  })
+
+  it("answers without PostgreSQL's message when the database is refused", async () => {
+    const url = new URL(getDatabase().url)
+    url.pathname = '/skytrail_no_such_database'
+    await withBrokenDatabase(url.toString(), async (broken) => {
+      for (const path of ['/api/live', '/health/readiness']) {
+        const res = await broken.request(path)
+        expect(res.status, path).toBeGreaterThanOrEqual(500)
+        const text = await res.text()
+        expect(text, path).not.toContain('skytrail_no_such_database')
+        expect(text, path).not.toContain('does not exist')
+      }
+    })
   })
 })

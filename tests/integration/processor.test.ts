@@ -271,6 +271,21 @@ describe('processor with real PostgreSQL', () => {
     expect(body).toMatchObject({ received: 5, accepted: 1, dropped: { invalid: 4 }, upserted: 1 })
   })
 
+  it('drops rows whose values the database could not store, instead of failing the batch', async () => {
+    const event = statesEvent({
+      time: T0,
+      states: [
+        stateRow({ lastContact: T0 }),
+        stateRow({ icao24: 'aaaaa1', lastContact: 9e15 }),
+        stateRow({ icao24: 'aaaaa2', lastContact: T0, callsign: 'NUL\u0000' }),
+        stateRow({ icao24: 'aaaaa3', lastContact: T0, velocity: 1e308 }),
+      ],
+    })
+    const { status, body } = await deliver(processor(), asBinary(event))
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ received: 4, accepted: 1, dropped: { invalid: 3 }, upserted: 1 })
+  })
+
   it('accepts KafkaSource deliveries of plain JSON records, as the original Python producer wrote them', async () => {
     const record = JSON.stringify(loadSample('sample-2'))
     const response = await processor().request('/', {

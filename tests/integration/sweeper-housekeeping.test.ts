@@ -122,7 +122,7 @@ describe('sweeper: unreachable database', () => {
     const { status, body } = await app.tick()
 
     expect(status).toBe(503)
-    expect(body.error).toMatch(/^database unavailable: .*ECONNREFUSED/)
+    expect(body.error).toBe('database unavailable (ECONNREFUSED)')
     const readiness = await app.app.request('/health/readiness')
     expect(readiness.status).toBe(503)
     expect((await app.app.request('/health/liveness')).status).toBe(200)

@@ -594,6 +594,22 @@ describe('Knative functions and event sources', () => {
     }
   })
 
+  it('keeps the producer pod between ticks: its credit pacing lives in memory', () => {
+    const producer = ofKind('Service', 'serving.knative.dev/').find(
+      (service) => service.metadata.name === 'producer'
+    )
+    const annotations = (
+      producer?.spec as { template: { metadata: { annotations: Record<string, string> } } }
+    ).template.metadata.annotations
+    const retention = annotations['autoscaling.knative.dev/scale-to-zero-pod-retention-period']
+    const minutes = Number(/^(\d+)m$/.exec(retention ?? '')?.[1] ?? 0)
+    const tick = ofKind('PingSource').find((ping) => ping.metadata.name === 'producer-tick')
+    const everyMinutes = Number(
+      /^\*\/(\d+) /.exec((tick?.spec as { schedule: string }).schedule)?.[1]
+    )
+    expect(minutes).toBeGreaterThan(everyMinutes)
+  })
+
   it('uses only topics that exist and the bootstrap service of the Kafka cluster', () => {
     const kafkas = ofKind('Kafka', 'kafka.strimzi.io/')
     const bootstraps = kafkas.map(
@@ -633,6 +649,7 @@ describe('Knative functions and event sources', () => {
       expect(Number(map.data!.KAFKA_PARTITIONS)).toBe(partitions(map.data!.KAFKA_TOPIC!))
     }
     expect(new Set(values('FLIGHT_TIMEOUT_SECONDS')).size).toBe(1)
+    expect(values('DASHBOARD_STALE_SECONDS')).toEqual(values('FRESHNESS_THRESHOLD_SECONDS'))
   })
 
   it('keeps flight_raw_data at 6 partitions for 6 hours with the delete policy', () => {

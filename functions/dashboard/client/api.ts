@@ -26,8 +26,9 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 }
 
 /**
- * Polls /api/live with the last ETag, so an unchanged fleet costs a 304 and no parsing. The
- * browser's own cache is bypassed because it would turn the 304 back into a 200 with the old body.
+ * Polls /api/live with the last ETag, so an unchanged fleet costs a 304 and no parsing (the ETag
+ * covers the aircraft data, not the body's `time`). The browser's own cache is bypassed because
+ * it would turn the 304 back into a 200 with the old body.
  */
 export class LiveFeed {
   private etag: string | null = null
