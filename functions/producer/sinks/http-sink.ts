@@ -1,5 +1,4 @@
-import { HTTP } from 'cloudevents'
-
+import { toBinaryRequest } from '../../../shared/http/binary-request.ts'
 import type { Logger } from '../../../shared/logger.ts'
 import type { StatesEvent } from '../events.ts'
 import { fetchFailure } from '../opensky-error.ts'
@@ -41,12 +40,7 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
   const concurrency = Math.max(1, options.concurrency ?? 6)
 
   const post = async (event: StatesEvent): Promise<PostOutcome> => {
-    const message = HTTP.binary(event)
-    // already the JSON text of the data: sent as is, never stringified again
-    const body = message.body as string
-    const headers = Object.fromEntries(
-      Object.entries(message.headers).map(([name, value]) => [name, String(value)])
-    )
+    const { headers, body } = toBinaryRequest(event)
     for (let retry = 0; ; retry++) {
       let problem: string
       try {
@@ -58,7 +52,7 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
         })
         const text = await response.text()
         if (response.ok) {
-          return { ok: true, bytes: Buffer.byteLength(body) }
+          return { ok: true, bytes: Buffer.byteLength(body ?? '') }
         }
         problem = `${url} answered ${response.status}: ${text.slice(0, 200)}`
         if (isFinalHttpStatus(response.status)) {

@@ -1,4 +1,3 @@
-import { Kafka as KafkaBinding } from 'cloudevents'
 import {
   CompressionTypes,
   Kafka,
@@ -9,6 +8,7 @@ import {
   type Producer,
 } from 'kafkajs'
 
+import { toKafkaRecord } from '../../../shared/kafka/binary-record.ts'
 import type { Logger } from '../../../shared/logger.ts'
 import type { StatesEvent } from '../events.ts'
 import { type EventSink, SinkError } from './sink.ts'
@@ -23,27 +23,9 @@ export interface KafkaSinkOptions {
   logger: Logger
 }
 
-/**
- * A CloudEvent as a Kafka record in binary content mode (`ce_*` headers, JSON value), fixed for
- * kafkajs: the SDK's `Kafka.binary` leaves the value as an object and undefined headers in, both
- * of which kafkajs's encoder rejects. The record goes to partition = bucket explicitly.
- * @see https://github.com/cloudevents/spec/blob/main/cloudevents/bindings/kafka-protocol-binding.md
- */
+/** A CloudEvent as a Kafka record in binary content mode, sent to partition = bucket explicitly. */
 export function toKafkaMessage(event: StatesEvent, partition: number): Message {
-  const binary = KafkaBinding.binary(event)
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(binary.headers)) {
-    if (value !== undefined && value !== null) {
-      headers[name] = String(value)
-    }
-  }
-  return {
-    key: binary.key === undefined ? null : String(binary.key),
-    value: JSON.stringify(binary.value),
-    headers,
-    partition,
-    timestamp: binary.timestamp,
-  }
+  return { ...toKafkaRecord(event), partition }
 }
 
 /**
