@@ -18,19 +18,23 @@ export interface HttpSinkOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
+/** 4xx answers Knative's own senders retry: a sink not ready yet (404), a conflict, overload. */
+const RETRIED_CLIENT_ERRORS = new Set([404, 408, 409, 429])
+
 /**
- * Whether a receiver's answer refuses the event for good: a 4xx other than 408 (timeout) and 429
- * (overload). 400, 413, 422... come back the same however often the same event is sent.
+ * Whether a receiver's answer refuses the event for good: a 4xx other than those Knative retries.
+ * 400, 413, 422... come back the same however often the same event is sent.
+ * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md
  */
 export function isFinalHttpStatus(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429
+  return status >= 400 && status < 500 && !RETRIED_CLIENT_ERRORS.has(status)
 }
 
 type PostOutcome = { ok: true; bytes: number } | { ok: false; final: boolean; problem: string }
 
 /**
  * POSTs each event to `url` in CloudEvents binary mode (attributes in `ce-*` headers, the JSON
- * envelope as the body), buckets in parallel. Network errors, 408, 429 and 5xx are retried with
+ * envelope as the body), buckets in parallel. Network errors, 404, 408, 409, 429 and 5xx are retried with
  * backoff (how a broker or receiver signals overload); any other 4xx rejects the event for good.
  */
 export function createHttpSink(options: HttpSinkOptions): EventSink {
