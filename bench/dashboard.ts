@@ -23,6 +23,7 @@ import { loadConfig } from '../functions/dashboard/config.ts'
 import { LIVE_ROW_SELECT } from '../shared/db/live-aircraft.ts'
 import { createPool } from '../shared/db/pool.ts'
 import { silentLogger } from '../shared/logger.ts'
+import { CHROMIUM_PATH, launchChromium } from '../tests/helpers/chromium.ts'
 import {
   makeAircraft,
   seedLiveAircraft,
@@ -33,7 +34,6 @@ import { freshDatabase, machine, summarize, table, writeResult } from './lib.ts'
 const AIRCRAFT = Number(process.env.BENCH_AIRCRAFT ?? 20_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40)
 const WARMUP = 5
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const TARGET_MS = 100
 const NO_ASSETS = { js: '', css: '', world: '' }
 
@@ -204,10 +204,9 @@ type PageResult =
     }
 
 async function measurePage(url: string, pool: pg.Pool): Promise<PageResult> {
-  if (!existsSync(CHROMIUM)) {
-    return { available: false, reason: `no Chromium at ${CHROMIUM}` }
+  if (!existsSync(CHROMIUM_PATH)) {
+    return { available: false, reason: `no Chromium at ${CHROMIUM_PATH}` }
   }
-  const { chromium } = await import('playwright-core')
   const app = createApp({
     config: loadConfig({ DATABASE_URL: url, DASHBOARD_REFRESH_SECONDS: '2' }),
     logger: silentLogger,
@@ -219,18 +218,7 @@ async function measurePage(url: string, pool: pg.Pool): Promise<PageResult> {
       resolve(started)
     )
   })
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+  const browser = await launchChromium()
   try {
     const viewport = { width: 1400, height: 850 }
     const page = await browser.newPage({ viewport })

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 
 import { serve } from '@hono/node-server'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createApp } from '../../functions/dashboard/app.ts'
@@ -14,6 +14,7 @@ import { buildClientAssets } from '../../functions/dashboard/client-build.ts'
 import { loadConfig } from '../../functions/dashboard/config.ts'
 import { createPool, type Pool } from '../../shared/db/pool.ts'
 import { silentLogger } from '../../shared/logger.ts'
+import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 import {
   makeAircraft,
@@ -24,24 +25,14 @@ import {
   seedPipelineStatus,
 } from '../helpers/seed-dashboard.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const ARTEFACTS = join(import.meta.dirname, '..', '..', 'test-results')
 const EVIL_CALLSIGN = '<img src=x onerror=alert(1)>'
 const AIRCRAFT = 400
 
-const available = existsSync(CHROMIUM)
+const available = existsSync(CHROMIUM_PATH)
 if (!available && process.env.CI !== 'true') {
   console.warn(
-    `dashboard browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`
+    `dashboard browser test skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`
   )
 }
 
@@ -107,7 +98,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('dashboard in headless 
     })
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     page.on('request', (request) => {
       const url = request.url()
