@@ -12,7 +12,7 @@ import { buildClientAssets } from '../functions/dashboard/client-build.ts'
 const root = resolve(import.meta.dirname, '..')
 const outdir = join(root, 'dist')
 
-export function functionNames(): string[] {
+function functionNames(): string[] {
   return readdirSync(join(root, 'functions'), { withFileTypes: true })
     .filter(
       (entry) => entry.isDirectory() && existsSync(join(root, 'functions', entry.name, 'index.ts'))

@@ -5,7 +5,7 @@ import { gzip } from 'node:zlib'
 import { Hono } from 'hono'
 import { z } from 'zod'
 
-import { findFlight, searchFlights } from '../../shared/db/flight-search.ts'
+import { findFlight, type FlightRow, searchFlights } from '../../shared/db/flight-search.ts'
 import { readPipelineFreshness } from '../../shared/db/freshness.ts'
 import {
   type BoundingBox,
@@ -20,6 +20,7 @@ import { HttpError } from '../../shared/http/errors.ts'
 import type {
   AircraftDetail,
   AircraftResponse,
+  FlightListItem,
   FlightResponse,
   FlightsResponse,
   KafkaLag,
@@ -75,6 +76,18 @@ function weakEtag(data: string): string {
 
 function etagMatches(header: string | undefined, etag: string): boolean {
   return header !== undefined && header.split(',').some((candidate) => candidate.trim() === etag)
+}
+
+function toFlightListItem(flight: FlightRow, waypointCount: number): FlightListItem {
+  return {
+    flightUuid: flight.flightUuid,
+    icao24: flight.icao24,
+    callsign: flight.callsign,
+    originCountry: flight.originCountry,
+    startTime: flight.startTime.toISOString(),
+    endTime: flight.endTime?.toISOString() ?? null,
+    waypointCount,
+  }
 }
 
 function toAircraftDetail(row: LiveAircraftRow): AircraftDetail {
@@ -231,15 +244,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const page = rows.slice(0, query.limit)
     const last = page.at(-1)
     const body: FlightsResponse = {
-      flights: page.map((flight) => ({
-        flightUuid: flight.flightUuid,
-        icao24: flight.icao24,
-        callsign: flight.callsign,
-        originCountry: flight.originCountry,
-        startTime: flight.startTime.toISOString(),
-        endTime: flight.endTime?.toISOString() ?? null,
-        waypointCount: flight.waypointCount,
-      })),
+      flights: page.map((flight) => toFlightListItem(flight, flight.waypointCount)),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.key) : null,
     }
     return c.json(body)
@@ -254,13 +259,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const track = toTrack(flight.route)
     return c.json<FlightResponse>({
       flight: {
-        flightUuid: flight.flightUuid,
-        icao24: flight.icao24,
-        callsign: flight.callsign,
-        originCountry: flight.originCountry,
-        startTime: flight.startTime.toISOString(),
-        endTime: flight.endTime?.toISOString() ?? null,
-        waypointCount: track.length,
+        ...toFlightListItem(flight, track.length),
         route: track,
         live: flight.live ? toAircraftDetail(flight.live) : null,
       },

@@ -98,7 +98,7 @@ let connections = 0
  * names as their first strings, Execute its portal, Describe and Close a kind byte then a name.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
-export function renameForConnection(message: Buffer, prefix: string): Buffer {
+function renameForConnection(message: Buffer, prefix: string): Buffer {
   const type = message[0]
   let names: number
   let at = 5

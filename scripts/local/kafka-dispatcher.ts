@@ -17,7 +17,7 @@ import { Kafka, logLevel } from 'kafkajs'
 
 import { EXTENSION, KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
 import { toBinaryRequest } from '../../shared/http/binary-request.ts'
-import { toKafkaRecord } from '../../shared/kafka/binary-record.ts'
+import { recordHeaders, toKafkaRecord } from '../../shared/kafka/binary-record.ts'
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import { fetchConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
@@ -174,14 +174,15 @@ function isRetryable(outcome: Outcome & { ok: false }): boolean {
 }
 
 /** Decodes a record like KafkaSource does: a CloudEvent as it is, anything else wrapped. */
-export function toCloudEvent(
+function toCloudEvent(
   record: KafkaRecord,
   where: { topic: string; partition: number; source: string }
 ): CloudEvent<unknown> {
   const headers = Object.fromEntries(
-    Object.entries(record.headers ?? {})
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => [name.toLowerCase(), String(value)])
+    Object.entries(recordHeaders(record.headers)).map(([name, value]) => [
+      name.toLowerCase(),
+      value,
+    ])
   )
   const positions = {
     [EXTENSION.kafkaPartition]: String(where.partition),

@@ -1,4 +1,5 @@
 // One compact, continuously updated console line instead of a log flood.
+import { databaseErrorCode } from '../../shared/db/errors.ts'
 import type { LocalPipeline } from './pipeline.ts'
 
 interface Counts {
@@ -25,9 +26,13 @@ export function startStatusLine(pipeline: LocalPipeline, out: NodeJS.WriteStream
     previous = { counts, at: now }
     const lag = pipeline.dispatcher ? `  lag ${(await pipeline.dispatcher.lag()).total}` : ''
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false })
-    const text =
+    show(
       `${time}  states/s ${rate.toFixed(0).padStart(5)}  aircraft live ${counts.live}` +
-      `  flights open ${counts.open} ended ${counts.ended}${lag}  polls ${pipeline.tickers.producer.stats().ticks}`
+        `  flights open ${counts.open} ended ${counts.ended}${lag}  polls ${pipeline.tickers.producer.stats().ticks}`
+    )
+  }
+  const show = (text: string) => {
+    const now = Date.now()
     if (out.isTTY) {
       out.write(`\r\x1b[2K${text}`)
     } else if (now - lastPrinted >= 30_000) {
@@ -42,7 +47,7 @@ export function startStatusLine(pipeline: LocalPipeline, out: NodeJS.WriteStream
     }
     running = true
     render()
-      .catch(() => {})
+      .catch((err: unknown) => show(`status unavailable: ${databaseErrorCode(err)}`))
       .finally(() => (running = false))
   }, everyMs)
   return {

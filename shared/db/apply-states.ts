@@ -61,8 +61,8 @@ export const UNNEST_INPUT = `
  * - a known one is updated only by a newer state (an older or equal one changes nothing, so a
  *   redelivery changes nothing), and its `last_waypoint_at` moves when the position is at least
  *   the waypoint interval newer, in the data's own time, which `appended` turns into a waypoint;
- * - one silent for longer than the flight timeout is left alone and reported in
- *   `restart_candidates`, so its flight can be ended at its last contact first.
+ * - one silent for longer than the flight timeout is left alone and reported in `not_written`,
+ *   so its flight can be ended at its last contact first.
  * `$1` is the waypoint interval and `$2` the flight timeout, in seconds; `input` yields the
  * batch's rows (the benchmark feeds it from generate_series to measure the server's ceiling).
  */
@@ -141,7 +141,7 @@ SELECT
   ARRAY(
     SELECT i.icao24 FROM input i
     WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.icao24 = i.icao24)
-  ) AS restart_candidates
+  ) AS not_written
 `
 }
 
@@ -172,11 +172,11 @@ interface ApplyStatesRow {
   upserted: number
   flights_started: number
   waypoints_appended: number
-  restart_candidates: string[]
+  not_written: string[]
 }
 
 /** The statement's parameters: the two rules, then one array literal per column. */
-export function applyStatesParameters(states: readonly LiveState[], rules: FlightRules): string[] {
+function applyStatesParameters(states: readonly LiveState[], rules: FlightRules): string[] {
   const column = <T>(pick: (state: LiveState) => T) => states.map(pick)
   return [
     String(rules.waypointIntervalSeconds),
@@ -229,14 +229,14 @@ export async function applyStates(
   let { upserted, flights_started: flightsStarted } = first
   let flightsEnded = 0
   // Usually empty; all of the batch after a redelivery under a new event id.
-  if (first.restart_candidates.length > 0) {
-    const candidates = new Set(first.restart_candidates)
-    const returning = states.filter((state) => candidates.has(state.icao24))
+  if (first.not_written.length > 0) {
+    const notWritten = new Set(first.not_written)
+    const leftAlone = states.filter((state) => notWritten.has(state.icao24))
     const ended = await client.query<{ icao24: string }>({
       text: END_RETURNED_FLIGHTS_SQL,
       values: [
-        textArray(returning.map((s) => s.icao24)),
-        numberArray(returning.map((s) => s.lastContact)),
+        textArray(leftAlone.map((s) => s.icao24)),
+        numberArray(leftAlone.map((s) => s.lastContact)),
         rules.flightTimeoutSeconds,
       ],
     })
@@ -245,7 +245,7 @@ export async function applyStates(
       const endedIds = new Set(ended.rows.map((row) => row.icao24))
       const again = await upsertStates(
         client,
-        returning.filter((state) => endedIds.has(state.icao24)),
+        leftAlone.filter((state) => endedIds.has(state.icao24)),
         rules
       )
       upserted += again.upserted

@@ -25,13 +25,17 @@ export interface FlightSearch {
   after?: FlightKey
 }
 
-export interface FlightSummary {
+/** The columns of a flight both the search and the detail read. */
+export interface FlightRow {
   flightUuid: string
   icao24: string
   callsign: string | null
   originCountry: string | null
   startTime: Date
   endTime: Date | null
+}
+
+export interface FlightSummary extends FlightRow {
   waypointCount: number
   /** The search order key of this row, for the next page's cursor. */
   key: FlightKey
@@ -99,13 +103,7 @@ export async function searchFlights(
 /** A route waypoint as the processor stores it: [lat, lon, unix_seconds]. */
 export type RouteWaypoint = [number, number, number]
 
-export interface FlightDetail {
-  flightUuid: string
-  icao24: string
-  callsign: string | null
-  originCountry: string | null
-  startTime: Date
-  endTime: Date | null
+export interface FlightDetail extends FlightRow {
   route: unknown
   /** The aircraft's live row while this flight is its current one, else null. */
   live: LiveAircraftRow | null

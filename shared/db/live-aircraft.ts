@@ -1,5 +1,7 @@
 import type pg from 'pg'
 
+import type { LiveState } from './apply-states.ts'
+
 /** A latitude/longitude box; `west > east` means the box crosses the antimeridian. */
 export interface BoundingBox {
   south: number
@@ -102,24 +104,12 @@ export async function selectLiveAircraftColumns(
   return { count: row?.count ?? 0, newestContact: row?.newest_contact ?? null, columns }
 }
 
-/** One live aircraft with every column the processor stores. */
-export interface LiveAircraftRow {
-  icao24: string
+/** One live aircraft with every column the processor stores, times as the driver reads them. */
+export interface LiveAircraftRow extends Omit<
+  LiveState,
+  'positionTime' | 'timePosition' | 'lastContact'
+> {
   flightUuid: string
-  callsign: string | null
-  originCountry: string | null
-  lat: number
-  lon: number
-  altitude: number | null
-  geoAltitude: number | null
-  velocityKmh: number | null
-  heading: number | null
-  verticalRate: number | null
-  onGround: boolean
-  squawk: string | null
-  spi: boolean
-  positionSource: number | null
-  category: number | null
   timePosition: Date | null
   lastContact: Date
   lastWaypointAt: Date

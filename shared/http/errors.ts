@@ -29,13 +29,6 @@ export class BadRequestError extends HttpError {
   }
 }
 
-/** A dependency (database, Kafka, OpenSky) is down or saturated: worth retrying later. */
-export class ServiceUnavailableError extends HttpError {
-  constructor(message: string, details?: unknown) {
-    super(503, message, details)
-  }
-}
-
 /** JSON body of every error response: `{ error, details? }`. */
 export interface ErrorBody {
   error: string

@@ -1,5 +1,6 @@
 import type { CloudEvent } from 'cloudevents'
 import { Kafka } from 'cloudevents'
+import type { IHeaders } from 'kafkajs'
 
 export interface KafkaRecord {
   key: string | null
@@ -28,4 +29,18 @@ export function toKafkaRecord(event: CloudEvent<unknown>): KafkaRecord {
     headers,
     timestamp: binary.timestamp,
   }
+}
+
+/**
+ * A consumed record's headers as strings. kafkajs delivers Buffers (and arrays for repeated
+ * headers), which the SDK's `Kafka.toEvent` cannot read.
+ */
+export function recordHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined) {
+      result[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString()
+    }
+  }
+  return result
 }

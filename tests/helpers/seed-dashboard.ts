@@ -3,8 +3,7 @@
 // write them (one bulk statement per table).
 import type pg from 'pg'
 
-/** A waypoint as stored in flight_histories.route_data: [lat, lon, unix_seconds]. */
-export type Waypoint = [number, number, number]
+import type { RouteWaypoint as Waypoint } from '../../shared/db/flight-search.ts'
 
 export interface SeedAircraft {
   icao24: string

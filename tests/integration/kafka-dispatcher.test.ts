@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { KafkaDispatcher } from '../../scripts/local/kafka-dispatcher.ts'
 import { startKafkaDispatcher } from '../../scripts/local/kafka-dispatcher.ts'
 import { KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
+import { recordHeaders, toKafkaRecord } from '../../shared/kafka/binary-record.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import {
   createTestTopic,
@@ -68,24 +69,15 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
   })
 
   const eventRecord = (id: string, partition: number) => {
-    const message = KafkaBinding.binary(
-      new CloudEvent({
-        id,
-        source: '/tests',
-        type: 'dev.skytrail.test',
-        datacontenttype: 'application/json',
-        data: { id },
-      })
-    )
-    return {
-      partition,
-      value: JSON.stringify(message.value),
-      headers: Object.fromEntries(
-        Object.entries(message.headers)
-          .filter(([, value]) => value !== undefined)
-          .map(([name, value]) => [name, String(value)])
-      ),
-    }
+    const event = new CloudEvent({
+      id,
+      source: '/tests',
+      type: 'dev.skytrail.test',
+      datacontenttype: 'application/json',
+      data: { id },
+    })
+    const { value, headers } = toKafkaRecord(event)
+    return { partition, value, headers }
   }
 
   const waitFor = async (condition: () => boolean, what: string) => {
@@ -170,9 +162,7 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
     const dead: CloudEvent<unknown>[] = []
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])
-        )
+        const headers = recordHeaders(message.headers)
         const value = message.value?.toString() ?? ''
         const record = { headers, key: '', value, body: value }
         dead.push(KafkaBinding.toEvent(record) as CloudEvent<unknown>)

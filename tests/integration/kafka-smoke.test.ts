@@ -3,10 +3,11 @@
  * versions (KIP-896): admin (create/delete topics, offsets), idempotent producer with keys and
  * headers, consumer group with an explicit commit.
  */
-import type { Admin, Consumer, EachMessagePayload, IHeaders, Producer } from 'kafkajs'
+import type { Admin, Consumer, EachMessagePayload, Producer } from 'kafkajs'
 import { Partitioners } from 'kafkajs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
+import { recordHeaders } from '../../shared/kafka/binary-record.ts'
 import { describeWithKafka, testKafka, uniqueKafkaName, useTestTopic } from '../helpers/kafka.ts'
 
 const PARTITIONS = 3
@@ -20,16 +21,6 @@ interface Received {
   offset: bigint
   value: string
   headers: Record<string, string>
-}
-
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const result: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) {
-      result[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString()
-    }
-  }
-  return result
 }
 
 describeWithKafka('kafkajs 2.2.4 against Kafka 4.x', () => {
@@ -107,7 +98,7 @@ describeWithKafka('kafkajs 2.2.4 against Kafka 4.x', () => {
               partition,
               offset: BigInt(message.offset),
               value: message.value?.toString() ?? '',
-              headers: headersToStrings(message.headers),
+              headers: recordHeaders(message.headers),
             })
             if (received.length >= expected) {
               clearTimeout(timer)

@@ -4,7 +4,7 @@
  * same attributes and data.
  */
 import { CloudEvent, Kafka as KafkaBinding, type KafkaMessage } from 'cloudevents'
-import type { Consumer, IHeaders, KafkaMessage as ConsumedMessage } from 'kafkajs'
+import type { Consumer, KafkaMessage as ConsumedMessage } from 'kafkajs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
 import { type StatesEvent, toStatesEvents } from '../../functions/producer/events.ts'
@@ -12,6 +12,7 @@ import { createKafkaSink } from '../../functions/producer/sinks/kafka-sink.ts'
 import type { EventSink } from '../../functions/producer/sinks/sink.ts'
 import { SinkError } from '../../functions/producer/sinks/sink.ts'
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { recordHeaders } from '../../shared/kafka/binary-record.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBinary } from '../fixtures/events.ts'
 import { loadSample } from '../fixtures/opensky.ts'
@@ -33,22 +34,12 @@ interface Consumed {
   message: ConsumedMessage
 }
 
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const result: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) {
-      result[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString()
-    }
-  }
-  return result
-}
-
 /** What a consumer must do before Kafka.toEvent: kafkajs delivers Buffers, the SDK wants strings. */
 function decode({ message }: Consumed): StatesEvent {
   const input: KafkaMessage = {
     key: message.key?.toString() ?? '',
     value: message.value,
-    headers: headersToStrings(message.headers),
+    headers: recordHeaders(message.headers),
     body: message.value,
     timestamp: message.timestamp,
   }
@@ -131,9 +122,7 @@ describeWithKafka('producer Kafka sink', () => {
         partitionkey: String(record.partition),
       })
       expect(event.data).toEqual(original!.data)
-      expect(headersToStrings(record.message.headers).ce_partitionkey).toBe(
-        String(record.partition)
-      )
+      expect(recordHeaders(record.message.headers).ce_partitionkey).toBe(String(record.partition))
     }
     const rows = consumed.flatMap((record) => decode(record).data!.states)
     expect(rows).toHaveLength(4181)
