@@ -10,12 +10,12 @@ describe('PostgreSQL array literals', () => {
   })
 
   it('writes numbers and NULLs, and refuses non-finite numbers', () => {
-    expect(numberArray([1.5, null, -3, 1e21, 0])).toBe('{1.5,NULL,-3,1e+21,0}')
+    expect(numberArray([1.5, null, -3, 1e21, 0])).toBe('{1.5,null,-3,1e+21,0}')
     expect(() => numberArray([1, Number.NaN])).toThrow(/element 1 is not a finite number/)
   })
 
-  it('writes booleans as t and f', () => {
-    expect(booleanArray([true, false, null])).toBe('{t,f,NULL}')
+  it('writes booleans as true and false', () => {
+    expect(booleanArray([true, false, null])).toBe('{true,false,null}')
     expect(textArray([])).toBe('{}')
   })
 })

@@ -68,6 +68,51 @@ describe('OpenSky state vectors', () => {
     ])
   })
 
+  it('names the field and the rejected value of an invalid row', () => {
+    const cases: [index: number, value: unknown, message: string][] = [
+      [0, '3C670', 'icao24: expected 6 hex digits, got "3C670"'],
+      [0, 3958019, 'icao24: expected 6 hex digits, got 3958019'],
+      [1, 'DLH\u0000', 'callsign: expected text of at most 32 characters without NUL, or null'],
+      [3, 1604921480.5, 'timePosition: expected whole Unix seconds, or null, got 1604921480.5'],
+      [4, null, 'lastContact: expected whole Unix seconds, got null'],
+      [4, -1, 'lastContact: expected whole Unix seconds, got -1'],
+      [5, 180.1, 'longitude: expected a number from -180 to 180, or null, got 180.1'],
+      [6, '48.3', 'latitude: expected a number from -90 to 90, or null, got "48.3"'],
+      [7, 2e9, 'baroAltitude: expected a number from -1e9 to 1e9, or null, got 2000000000'],
+      [8, null, 'onGround: expected true or false, got null'],
+      [9, Number.NaN, 'velocity: expected a number from -1e9 to 1e9, or null, got NaN'],
+      [10, Number.POSITIVE_INFINITY, 'trueTrack: expected a number from -1e9 to 1e9'],
+      [11, [1], 'verticalRate: expected a number from -1e9 to 1e9, or null, got an array'],
+      [13, {}, 'geoAltitude: expected a number from -1e9 to 1e9, or null, got an object'],
+      [14, '123456789', 'squawk: expected text of at most 8 characters without NUL, or null'],
+      [15, 0, 'spi: expected true, false or null, got 0'],
+      [16, 4, 'positionSource: expected an integer from 0 to 3, or null, got 4'],
+    ]
+    for (const [index, value, message] of cases) {
+      const row: unknown[] = [...ROW]
+      row[index] = value
+      const result = parseStateVector(row)
+      expect(result.ok, message).toBe(false)
+      const [field] = message.split(':')
+      expect(result).toMatchObject({
+        field,
+        message: expect.stringContaining(message.slice(field!.length + 2)) as unknown,
+      })
+    }
+  })
+
+  it('accepts nulls where OpenSky sends them, and a longer text only up to its limit', () => {
+    const row: unknown[] = [...ROW]
+    for (const index of [1, 2, 3, 5, 6, 7, 9, 10, 11, 13, 14, 15, 16]) {
+      row[index] = null
+    }
+    expect(parse(row)).toMatchObject({ callsign: null, latitude: null, spi: false })
+    row[2] = 'x'.repeat(128)
+    expect(parse(row).originCountry).toHaveLength(128)
+    row[2] = 'x'.repeat(129)
+    expect(parseStateVector(row)).toMatchObject({ ok: false, field: 'originCountry' })
+  })
+
   it('treats states: null as an empty poll', () => {
     expect(parseStateRows({ time: 1, states: null })).toMatchObject({ states: [], invalid: 0 })
   })
