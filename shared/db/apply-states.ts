@@ -1,4 +1,4 @@
-import { booleanArray, numberArray, textArray } from './pg-arrays.ts'
+import { boolArray, float8Array, int2Array, int8Array, textArray } from './pg-arrays.ts'
 import type { PoolClient } from './pool.ts'
 
 /** One aircraft's newest state, positioned and in the units of `live_flights`. */
@@ -175,30 +175,30 @@ interface ApplyStatesRow {
   not_written: string[]
 }
 
-/** The statement's parameters: the two rules, then one array literal per column. */
-function applyStatesParameters(states: readonly LiveState[], rules: FlightRules): string[] {
+/** The statement's parameters: the two rules, then one binary array per column. */
+function applyStatesParameters(states: readonly LiveState[], rules: FlightRules) {
   const column = <T>(pick: (state: LiveState) => T) => states.map(pick)
   return [
-    String(rules.waypointIntervalSeconds),
-    String(rules.flightTimeoutSeconds),
+    rules.waypointIntervalSeconds,
+    rules.flightTimeoutSeconds,
     textArray(column((s) => s.icao24)),
     textArray(column((s) => s.callsign)),
     textArray(column((s) => s.originCountry)),
-    numberArray(column((s) => s.lat)),
-    numberArray(column((s) => s.lon)),
-    numberArray(column((s) => s.altitude)),
-    numberArray(column((s) => s.geoAltitude)),
-    numberArray(column((s) => s.velocityKmh)),
-    numberArray(column((s) => s.heading)),
-    numberArray(column((s) => s.verticalRate)),
-    booleanArray(column((s) => s.onGround)),
+    float8Array(column((s) => s.lat)),
+    float8Array(column((s) => s.lon)),
+    float8Array(column((s) => s.altitude)),
+    float8Array(column((s) => s.geoAltitude)),
+    float8Array(column((s) => s.velocityKmh)),
+    float8Array(column((s) => s.heading)),
+    float8Array(column((s) => s.verticalRate)),
+    boolArray(column((s) => s.onGround)),
     textArray(column((s) => s.squawk)),
-    booleanArray(column((s) => s.spi)),
-    numberArray(column((s) => s.positionSource)),
-    numberArray(column((s) => s.category)),
-    numberArray(column((s) => s.timePosition)),
-    numberArray(column((s) => s.lastContact)),
-    numberArray(column((s) => s.positionTime)),
+    boolArray(column((s) => s.spi)),
+    int2Array(column((s) => s.positionSource)),
+    int2Array(column((s) => s.category)),
+    int8Array(column((s) => s.timePosition)),
+    int8Array(column((s) => s.lastContact)),
+    int8Array(column((s) => s.positionTime)),
   ]
 }
 
@@ -236,7 +236,7 @@ export async function applyStates(
       text: END_RETURNED_FLIGHTS_SQL,
       values: [
         textArray(leftAlone.map((s) => s.icao24)),
-        numberArray(leftAlone.map((s) => s.lastContact)),
+        int8Array(leftAlone.map((s) => s.lastContact)),
         rules.flightTimeoutSeconds,
       ],
     })

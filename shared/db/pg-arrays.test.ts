@@ -1,21 +1,55 @@
 import { describe, expect, it } from 'vitest'
 
-import { booleanArray, numberArray, textArray } from './pg-arrays.ts'
+import { boolArray, float8Array, int2Array, int8Array, textArray } from './pg-arrays.ts'
 
-describe('PostgreSQL array literals', () => {
-  it('quotes every text element and escapes quotes and backslashes', () => {
-    expect(textArray(['DLH453', null, 'a"b', 'c\\d', '{x,y}', ''])).toBe(
-      '{"DLH453",NULL,"a\\"b","c\\\\d","{x,y}",""}'
+/** The elements of a one-dimensional binary array, as their raw bytes (null for NULL). */
+function elements(buffer: Buffer) {
+  expect(buffer.readInt32BE(0)).toBe(1)
+  const count = buffer.readInt32BE(12)
+  const values: (Buffer | null)[] = []
+  let offset = 20
+  for (let i = 0; i < count; i++) {
+    const length = buffer.readInt32BE(offset)
+    offset += 4
+    values.push(length < 0 ? null : buffer.subarray(offset, offset + length))
+    offset += Math.max(length, 0)
+  }
+  expect(offset).toBe(buffer.length)
+  return { oid: buffer.readUInt32BE(8), hasNull: buffer.readInt32BE(4) === 1, values }
+}
+
+describe('binary array parameters', () => {
+  it('writes a header with the element type, and NULLs as length -1', () => {
+    const text = elements(textArray(['DLH453', null, 'Côte', '']))
+    expect(text.oid).toBe(25)
+    expect(text.hasNull).toBe(true)
+    expect(text.values.map((value) => value?.toString('utf8') ?? null)).toEqual([
+      'DLH453',
+      null,
+      'Côte',
+      '',
+    ])
+    expect(elements(boolArray([true, false])).hasNull).toBe(false)
+    expect(elements(textArray([])).values).toEqual([])
+  })
+
+  it('writes numbers big-endian at the width of their type', () => {
+    expect(elements(float8Array([1.5])).values[0]?.readDoubleBE(0)).toBe(1.5)
+    const big = elements(int8Array([1_750_000_000, -2, Number.MAX_SAFE_INTEGER])).values
+    expect(big.map((value) => value?.readBigInt64BE(0))).toEqual([
+      1_750_000_000n,
+      -2n,
+      BigInt(Number.MAX_SAFE_INTEGER),
+    ])
+    expect(elements(int2Array([-3])).values[0]?.readInt16BE(0)).toBe(-3)
+    expect(elements(boolArray([true])).values[0]?.readUInt8(0)).toBe(1)
+  })
+
+  it('refuses values its type cannot hold, naming the element', () => {
+    expect(() => float8Array([1, Number.NaN])).toThrow(
+      'array element 1: NaN is not a finite number'
     )
-  })
-
-  it('writes numbers and NULLs, and refuses non-finite numbers', () => {
-    expect(numberArray([1.5, null, -3, 1e21, 0])).toBe('{1.5,null,-3,1e+21,0}')
-    expect(() => numberArray([1, Number.NaN])).toThrow(/element 1 is not a finite number/)
-  })
-
-  it('writes booleans as true and false', () => {
-    expect(booleanArray([true, false, null])).toBe('{true,false,null}')
-    expect(textArray([])).toBe('{}')
+    expect(() => int8Array([1.5])).toThrow('array element 0: 1.5 is not a safe integer')
+    expect(() => int2Array([40_000])).toThrow('array element 0: 40000 is not a smallint')
   })
 })

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest'
 
-import { booleanArray, numberArray, textArray } from '../../shared/db/pg-arrays.ts'
+import {
+  boolArray,
+  float8Array,
+  int2Array,
+  int8Array,
+  textArray,
+} from '../../shared/db/pg-arrays.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 
 const database = useTestDatabase()
 
-describe('array literals read by PostgreSQL', () => {
+describe('binary array parameters read by PostgreSQL', () => {
   it('round-trip numbers, booleans, texts and NULLs exactly', async () => {
-    const numbers = [1.5, null, -3, 1e21, 5e-324, 0.1 + 0.2, 1_750_000_000]
+    const numbers = [1.5, null, -3, 1e21, 5e-324, 0.1 + 0.2, -0, 1_750_000_000]
+    const integers = [1_750_000_000, null, -1, 0, Number.MAX_SAFE_INTEGER, -(2 ** 40) - 7]
     const booleans = [true, null, false]
     const texts = ['DLH453', null, 'a"b', 'c\\d', '{x,y}', '', 'NULL', 'Côte d’Ivoire', ' lead']
     const { rows } = await database().pool.query<{
@@ -15,11 +22,27 @@ describe('array literals read by PostgreSQL', () => {
       booleans: (boolean | null)[]
       texts: (string | null)[]
       smallints: (number | null)[]
+      integers: (string | null)[]
+      empty: string[]
     }>(
       `SELECT $1::float8[] AS numbers, $2::bool[] AS booleans, $3::text[] AS texts,
-              $4::int2[] AS smallints`,
-      [numberArray(numbers), booleanArray(booleans), textArray(texts), numberArray([3, null, 0])]
+              $4::int2[] AS smallints, $5::int8[]::text[] AS integers, $6::text[] AS empty`,
+      [
+        float8Array(numbers),
+        boolArray(booleans),
+        textArray(texts),
+        int2Array([3, null, -32_768]),
+        int8Array(integers),
+        textArray([]),
+      ]
     )
-    expect(rows[0]).toEqual({ numbers, booleans, texts, smallints: [3, null, 0] })
+    expect(rows[0]).toEqual({
+      numbers,
+      booleans,
+      texts,
+      smallints: [3, null, -32_768],
+      integers: integers.map((value) => (value === null ? null : String(value))),
+      empty: [],
+    })
   })
 })
