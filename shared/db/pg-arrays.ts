@@ -39,7 +39,7 @@ function encodeArray<T>(values: readonly (T | null)[], codec: ElementCodec<T>): 
     try {
       bytes += codec.size(value)
     } catch (err) {
-      throw new RangeError(`array element ${i}: ${(err as Error).message}`)
+      throw new RangeError(`array element ${i}: ${(err as Error).message}`, { cause: err })
     }
   }
   const buffer = Buffer.allocUnsafe(bytes)
