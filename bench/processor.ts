@@ -97,7 +97,10 @@ const SERIES_INPUT = `
          4::int2 AS category,
          (${T0} + $3::int8 * ${STEP_SECONDS}) AS time_position,
          (${T0} + $3::int8 * ${STEP_SECONDS}) AS last_contact,
-         (${T0} + $3::int8 * ${STEP_SECONDS}) AS position_time
+         (${T0} + $3::int8 * ${STEP_SECONDS}) AS position_time,
+         -- unique per aircraft, which starts one flight in this benchmark: the processor sends
+         -- random ones, generated in Node
+         ('00000000-0000-4000-8000-' || lpad(to_hex(b * ${BLOCK} + i), 12, '0'))::uuid AS candidate_flight
   FROM generate_series(greatest(0, $3::int - 4), $3::int) AS b,
        generate_series(0, ${BLOCK - 1}) AS i`
 

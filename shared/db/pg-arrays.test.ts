@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 
-import { boolArray, float8Array, int2Array, int8Array, textArray } from './pg-arrays.ts'
+import {
+  boolArray,
+  float8Array,
+  int2Array,
+  int8Array,
+  randomUuidArray,
+  textArray,
+} from './pg-arrays.ts'
 
 /** The elements of a one-dimensional binary array, as their raw bytes (null for NULL). */
 function elements(buffer: Buffer) {
@@ -51,5 +58,15 @@ describe('binary array parameters', () => {
     )
     expect(() => int8Array([1.5])).toThrow('array element 0: 1.5 is not a safe integer')
     expect(() => int2Array([40_000])).toThrow('array element 0: 40000 is not a smallint')
+  })
+
+  it('writes random version 4 UUIDs, all different', () => {
+    const uuids = elements(randomUuidArray(1000))
+    expect(uuids.oid).toBe(2950)
+    const hex = uuids.values.map((value) => value?.toString('hex') ?? '')
+    expect(new Set(hex).size).toBe(1000)
+    for (const value of hex) {
+      expect(value).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/)
+    }
   })
 })

@@ -5,6 +5,7 @@ import {
   float8Array,
   int2Array,
   int8Array,
+  randomUuidArray,
   textArray,
 } from '../../shared/db/pg-arrays.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
@@ -44,5 +45,19 @@ describe('binary array parameters read by PostgreSQL', () => {
       integers: integers.map((value) => (value === null ? null : String(value))),
       empty: [],
     })
+  })
+
+  it('reads random UUIDs as uuid values', async () => {
+    const { rows } = await database().pool.query<{ uuids: string[] }>(
+      'SELECT $1::uuid[]::text[] AS uuids',
+      [randomUuidArray(3)]
+    )
+    expect(rows[0]?.uuids).toEqual([
+      expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+      ),
+      expect.any(String),
+      expect.any(String),
+    ])
   })
 })
