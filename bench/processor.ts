@@ -7,7 +7,10 @@
 //            per state, look the aircraft up (FOR UPDATE), start its flight or append a due
 //            waypoint, then one INSERT ... ON CONFLICT for its live row;
 //   per-row upsert only  just the INSERT ... ON CONFLICT per state, no history work (the lower
-//            bound of any per-row loop, shown for reference).
+//            bound of any per-row loop, shown for reference);
+//   reference  the plain 8-column upsert whose server-side ceiling the team measured at 70-74 ms
+//            per 10,000 rows (docs/libraries.md in the team reference, section 3), to tell how
+//            fast this machine's PostgreSQL is compared with the one the targets were set on.
 // Each path writes its own fresh database. Results: bench/results/processor.json.
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -97,7 +100,6 @@ const SERIES_INPUT = `
          4::int2 AS category,
          (${T0} + $3::int8 * ${STEP_SECONDS}) AS time_position,
          (${T0} + $3::int8 * ${STEP_SECONDS}) AS last_contact,
-         (${T0} + $3::int8 * ${STEP_SECONDS}) AS position_time,
          -- unique per aircraft, which starts one flight in this benchmark: the processor sends
          -- random ones, generated in Node
          ('00000000-0000-4000-8000-' || lpad(to_hex(b * ${BLOCK} + i), 12, '0'))::uuid AS candidate_flight
@@ -119,6 +121,28 @@ const PER_ROW_UPSERT = `
     time_position = excluded.time_position, last_contact = excluded.last_contact,
     last_waypoint_at = excluded.last_waypoint_at, updated_at = now()
   WHERE excluded.last_contact > l.last_contact`
+
+/** The reference machine's median for {@link REFERENCE_UPSERT} (70-74 ms in two runs). */
+const REFERENCE_UPSERT_MS = 72
+const REFERENCE_TABLE = `
+  CREATE TABLE reference_upsert (
+    icao24 text PRIMARY KEY, callsign text, lat float8, lon float8, altitude float8,
+    velocity_kmh float8, heading float8, last_contact bigint);
+  CREATE INDEX ON reference_upsert (last_contact);
+  INSERT INTO reference_upsert
+  SELECT lpad(to_hex(k), 6, '0'), 'SEED', 48, 11, 10000, 800, 90, 0
+  FROM generate_series(10000000, 10049999) AS k`
+/** Round $1: keys 5,000 $1 onwards, the first half already there from the previous round. */
+const REFERENCE_UPSERT = `
+  INSERT INTO reference_upsert AS r
+  SELECT lpad(to_hex(k), 6, '0'), 'REF' || k, 48 + k % 100 / 100.0, 11 + k % 77 / 100.0,
+         10000 + k % 7 * 300, 800, k % 360, $1::int8 + 1
+  FROM generate_series($1::int * 5000, $1::int * 5000 + 9999) AS k
+  ON CONFLICT (icao24) DO UPDATE SET
+    callsign = excluded.callsign, lat = excluded.lat, lon = excluded.lon,
+    altitude = excluded.altitude, velocity_kmh = excluded.velocity_kmh,
+    heading = excluded.heading, last_contact = excluded.last_contact
+  WHERE excluded.last_contact > r.last_contact`
 
 type Client = pg.PoolClient
 
@@ -264,6 +288,7 @@ async function main() {
     dockerNodeFlags('processor')
   )
   const ceilingSql = applyStatesStatement(SERIES_INPUT)
+  await ceilingDb.pool.query(REFERENCE_TABLE)
   const ceilingClient = await ceilingDb.pool.connect()
   const perRowClient = await perRowDb.pool.connect()
   const upsertOnlyClient = await upsertOnlyDb.pool.connect()
@@ -272,6 +297,7 @@ async function main() {
     ceiling: [] as number[],
     perRow: [] as number[],
     perRowUpsertOnly: [] as number[],
+    reference: [] as number[],
   }
   const summaries: unknown[] = []
 
@@ -304,6 +330,14 @@ async function main() {
         samples.ceiling.push(performance.now() - start)
       }
 
+      start = performance.now()
+      await ceilingClient.query('BEGIN')
+      await ceilingClient.query(REFERENCE_UPSERT, [d])
+      await ceilingClient.query('COMMIT')
+      if (measured) {
+        samples.reference.push(performance.now() - start)
+      }
+
       // The per-row loops take seconds each: they run through warm-up and the first rounds only.
       const timed = measured && samples.perRow.length < PER_ROW_ROUNDS
       const perRowRound = d < WARMUP + PER_ROW_ROUNDS
@@ -331,6 +365,7 @@ async function main() {
         await Promise.all(
           clients.map((client) => client.query('VACUUM live_flights, flight_histories'))
         )
+        await ceilingClient.query('VACUUM reference_upsert')
       }
     }
   } finally {
@@ -346,6 +381,7 @@ async function main() {
   const ceiling = summarize(samples.ceiling)
   const perRow = summarize(samples.perRow)
   const perRowUpsertOnly = summarize(samples.perRowUpsertOnly)
+  const reference = summarize(samples.reference)
   const statesPerSecond = (ms: number) => (BATCH / ms) * 1000
   const result = {
     benchmark: 'processor',
@@ -359,7 +395,12 @@ async function main() {
       perRowRounds: PER_ROW_ROUNDS,
       requestBytes: request(WARMUP).body.length,
     },
-    latencyMs: { http, ceiling, perRow, perRowUpsertOnly },
+    latencyMs: { http, ceiling, perRow, perRowUpsertOnly, reference },
+    machineSpeed: {
+      referenceUpsertMs: reference.p50,
+      referenceUpsertOnTargetMachineMs: REFERENCE_UPSERT_MS,
+      slowerBy: reference.p50 / REFERENCE_UPSERT_MS,
+    },
     statesPerSecond: {
       http: statesPerSecond(http.p50),
       ceiling: statesPerSecond(ceiling.p50),
@@ -407,6 +448,7 @@ async function main() {
       `\nhttp / per-row upsert only = ${result.ratios.httpToPerRowUpsertOnly.toFixed(1)}x` +
       `\np99 = ${http.p99.toFixed(0)} ms (target < 250 ms, ${met.p99 ? 'met' : 'MISSED'})` +
       `\nprocessor peak RSS = ${memory.peakRssMiB.toFixed(0)} MiB (target < 150 MiB, ${met.rss ? 'met' : 'MISSED'})` +
+      `\nreference upsert = ${reference.p50.toFixed(0)} ms (${REFERENCE_UPSERT_MS} ms where the targets were set: this PostgreSQL is ${result.machineSpeed.slowerBy.toFixed(1)}x slower)` +
       `\nrequest body = ${(result.workload.requestBytes / 1e6).toFixed(2)} MB\nwritten ${file}`
   )
 }

@@ -57,13 +57,4 @@ describe('prepareStates', () => {
       expect(prepared.droppedDuplicate).toBe(2)
     }
   })
-
-  it('uses the position time for waypoints, never later than last contact', () => {
-    expect(
-      prepareStates([vector('abcdef', 100, { timePosition: 40 })]).states[0]?.positionTime
-    ).toBe(40)
-    expect(
-      prepareStates([vector('abcdef', 100, { timePosition: null })]).states[0]?.positionTime
-    ).toBe(100)
-  })
 })

@@ -53,9 +53,6 @@ function toLiveState(vector: StateVector, lat: number, lon: number): LiveState {
     spi: vector.spi,
     positionSource: vector.positionSource,
     category: vector.category,
-    // A position can be much older than last_contact (OpenSky keeps the last known one), so the
-    // route records it at the time it was measured.
-    positionTime: Math.min(vector.timePosition ?? vector.lastContact, vector.lastContact),
     timePosition: vector.timePosition,
     lastContact: vector.lastContact,
   }

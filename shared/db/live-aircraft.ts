@@ -105,10 +105,7 @@ export async function selectLiveAircraftColumns(
 }
 
 /** One live aircraft with every column the processor stores, times as the driver reads them. */
-export interface LiveAircraftRow extends Omit<
-  LiveState,
-  'positionTime' | 'timePosition' | 'lastContact'
-> {
+export interface LiveAircraftRow extends Omit<LiveState, 'timePosition' | 'lastContact'> {
   flightUuid: string
   timePosition: Date | null
   lastContact: Date

@@ -115,7 +115,6 @@ export function liveState(icao24: string, secondsFromNow: number): LiveState {
     spi: false,
     positionSource: 0,
     category: 1,
-    positionTime: time,
     timePosition: time,
     lastContact: time,
   }

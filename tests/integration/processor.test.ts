@@ -190,6 +190,11 @@ describe('processor with real PostgreSQL', () => {
     await deliver(app, asBinary(statesEvent({ time: T0 + 400, states: [stale] })))
     const fresh = stateRow({ lastContact: T0 + 700, timePosition: T0 + 690, lat: 47.5 })
     await deliver(app, asBinary(statesEvent({ time: T0 + 700, states: [fresh] })))
+    // A position time after last contact (a skewed clock) counts as last contact; none at all too.
+    const skewed = stateRow({ lastContact: T0 + 1000, timePosition: T0 + 1100, lat: 47.6 })
+    await deliver(app, asBinary(statesEvent({ time: T0 + 1000, states: [skewed] })))
+    const unknown = stateRow({ lastContact: T0 + 1300, timePosition: null, lat: 47.7 })
+    await deliver(app, asBinary(statesEvent({ time: T0 + 1300, states: [unknown] })))
 
     const [flight] = await rows<{ route_data: number[][] }>(
       'SELECT route_data FROM flight_histories'
@@ -197,6 +202,8 @@ describe('processor with real PostgreSQL', () => {
     expect(flight?.route_data).toEqual([
       [48.3374, 11.7085, T0],
       [47.5, 11.7085, T0 + 690],
+      [47.6, 11.7085, T0 + 1000],
+      [47.7, 11.7085, T0 + 1300],
     ])
   })
 
