@@ -40,7 +40,11 @@ const BLOCK = BATCH / 5
 const STEP_SECONDS = 100
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40)
-const PER_ROW_ROUNDS = Number(process.env.BENCH_PER_ROW_ROUNDS ?? 5)
+/**
+ * The per-row loops take seconds a round. By default they run every round, so all paths are
+ * timed on tables of the same sizes; fewer (BENCH_PER_ROW_ROUNDS) times only the first rounds.
+ */
+const PER_ROW_ROUNDS = Number(process.env.BENCH_PER_ROW_ROUNDS ?? ROUNDS)
 const T0 = 1_750_000_000
 const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
 
@@ -338,7 +342,6 @@ async function main() {
         samples.reference.push(performance.now() - start)
       }
 
-      // The per-row loops take seconds each: they run through warm-up and the first rounds only.
       const timed = measured && samples.perRow.length < PER_ROW_ROUNDS
       const perRowRound = d < WARMUP + PER_ROW_ROUNDS
       if (perRowRound) {
