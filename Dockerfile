@@ -30,7 +30,7 @@ FROM runtime AS processor
 COPY --from=build /src/dist/processor.mjs /src/dist/processor.mjs.map dist/
 # A 10,000-state delivery allocates about 18 MB that lives until its commit, so much of it is
 # promoted to the old generation. V8's defaults then let the heap grow the process past 250 MB
-# before collecting it; small semi-spaces and 20 % heap growth steps keep it near 120 MB at the
+# before collecting it; small semi-spaces and 20 % heap growth steps keep it near 130 MB at the
 # same speed, without a hard heap limit that concurrent large deliveries could hit
 # (bench/processor.ts starts the bundle with these flags, read from here).
 CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/processor.mjs"]
