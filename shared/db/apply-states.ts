@@ -49,9 +49,10 @@ export interface ApplyStatesResult {
 }
 
 /**
- * The batch as rows: one array parameter per column, after the two rules ($1, $2). Unnested in
- * the select list, where the arrays advance in lockstep one row at a time; `FROM unnest(a, b, ...)`
- * first copies each array into a tuplestore of its own, which took about twice as long.
+ * The batch as rows: one array parameter per column, after the two rules ($1, $2), times in Unix
+ * seconds, and a new flight id per state that only new aircraft use. Unnested in the select list,
+ * where the arrays advance in lockstep one row at a time; `FROM unnest(a, b, ...)` first copies
+ * each array into a tuplestore of its own, which took about twice as long.
  */
 export const UNNEST_INPUT = `
   SELECT unnest($3::text[]) AS icao24, unnest($4::text[]) AS callsign,
@@ -86,7 +87,8 @@ const positionAt = (timePosition: string, lastContact: string) =>
  * `routed` writes both kinds of flight change with one INSERT ... ON CONFLICT on the flight's
  * key, from the rows the upsert returned: no join back to the input, no sort.
  * `$1` is the waypoint interval and `$2` the flight timeout, in seconds; `input` yields the
- * batch's rows (the benchmark feeds it from generate_series to measure the server's ceiling).
+ * batch's rows with the columns of {@link UNNEST_INPUT} (the benchmark feeds it from
+ * generate_series to measure the server's ceiling).
  */
 export function applyStatesStatement(input = UNNEST_INPUT): string {
   return `
