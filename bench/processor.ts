@@ -336,61 +336,52 @@ async function main() {
   }
   const summaries: unknown[] = []
 
+  /** Runs `work`, and keeps its duration under `path` when `record` is set. */
+  const time = async (path: keyof typeof samples, record: boolean, work: () => Promise<void>) => {
+    const start = performance.now()
+    await work()
+    if (record) {
+      samples[path].push(performance.now() - start)
+    }
+  }
+  /** One statement in a transaction of its own, as the processor commits a delivery. */
+  const commitOne = async (client: Client, sql: string, values: unknown[]) => {
+    await client.query('BEGIN')
+    await client.query(sql, values)
+    await client.query('COMMIT')
+  }
+
   try {
     for (let d = 0; d < WARMUP + ROUNDS; d++) {
       const measured = d >= WARMUP
       const { rows, body, headers } = request(d)
 
-      let start = performance.now()
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body })
-      const summary = (await response.json()) as Record<string, unknown>
-      const httpMs = performance.now() - start
-      if (response.status !== 200) {
-        throw new Error(`processor answered ${response.status}: ${JSON.stringify(summary)}`)
-      }
-      if (measured) {
-        samples.http.push(httpMs)
-        summaries.push(summary)
-      }
+      await time('http', measured, async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body })
+        const summary = (await response.json()) as Record<string, unknown>
+        if (response.status !== 200) {
+          throw new Error(`processor answered ${response.status}: ${JSON.stringify(summary)}`)
+        }
+        if (measured) {
+          summaries.push(summary)
+        }
+      })
+      await time('ceiling', measured, () =>
+        commitOne(ceilingClient, ceilingSql, [
+          RULES.waypointIntervalSeconds,
+          RULES.flightTimeoutSeconds,
+          d,
+        ])
+      )
+      await time('referenceCeiling', measured, () =>
+        commitOne(ceilingClient, REFERENCE_CEILING, [d])
+      )
+      await time('referencePerRow', measured, () => runReferencePerRow(ceilingClient, d))
 
-      start = performance.now()
-      await ceilingClient.query('BEGIN')
-      await ceilingClient.query(ceilingSql, [
-        RULES.waypointIntervalSeconds,
-        RULES.flightTimeoutSeconds,
-        d,
-      ])
-      await ceilingClient.query('COMMIT')
-      if (measured) {
-        samples.ceiling.push(performance.now() - start)
-      }
-
-      start = performance.now()
-      await ceilingClient.query('BEGIN')
-      await ceilingClient.query(REFERENCE_CEILING, [d])
-      await ceilingClient.query('COMMIT')
-      if (measured) {
-        samples.referenceCeiling.push(performance.now() - start)
-      }
-      start = performance.now()
-      await runReferencePerRow(ceilingClient, d)
-      if (measured) {
-        samples.referencePerRow.push(performance.now() - start)
-      }
-
-      const timed = measured && samples.perRow.length < PER_ROW_ROUNDS
       const perRowRound = d < WARMUP + PER_ROW_ROUNDS
       if (perRowRound) {
-        start = performance.now()
-        await runPerRowLoop(perRowClient, rows)
-        if (timed) {
-          samples.perRow.push(performance.now() - start)
-        }
-        start = performance.now()
-        await runPerRowUpsertOnly(upsertOnlyClient, rows)
-        if (timed) {
-          samples.perRowUpsertOnly.push(performance.now() - start)
-        }
+        await time('perRow', measured, () => runPerRowLoop(perRowClient, rows))
+        await time('perRowUpsertOnly', measured, () => runPerRowUpsertOnly(upsertOnlyClient, rows))
       }
 
       // Untimed, as the sweeper does between ticks: the oldest block has left the sky.
