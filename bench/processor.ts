@@ -335,6 +335,7 @@ async function main() {
     referencePerRow: [] as number[],
   }
   const summaries: unknown[] = []
+  let requestBytes = 0
 
   /** Runs `work`, and keeps its duration under `path` when `record` is set. */
   const time = async (path: keyof typeof samples, record: boolean, work: () => Promise<void>) => {
@@ -355,6 +356,7 @@ async function main() {
     for (let d = 0; d < WARMUP + ROUNDS; d++) {
       const measured = d >= WARMUP
       const { rows, body, headers } = request(d)
+      requestBytes = body.length
 
       await time('http', measured, async () => {
         const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body })
@@ -424,7 +426,7 @@ async function main() {
       warmup: WARMUP,
       rounds: ROUNDS,
       perRowRounds: PER_ROW_ROUNDS,
-      requestBytes: request(WARMUP).body.length,
+      requestBytes,
     },
     latencyMs: { http, ceiling, perRow, perRowUpsertOnly, referenceCeiling, referencePerRow },
     // The reference upsert here and where the targets were set, and how many times the per-row

@@ -169,7 +169,9 @@ async function serveConnection(db: PGlite, turnstile: Turnstile, socket: Socket)
   const release = async () => {
     leave ??= await turnstile.enter()
     // The client went away: undo an open transaction and forget its statements, so the next
-    // client starts clean.
+    // client starts clean. Failures are left unreported on purpose: nobody is there to answer,
+    // a DEALLOCATE fails for a statement whose Parse failed (it never existed), and a backend
+    // that cannot roll back fails the next exchange of every other connection, which reports it.
     if (db.isInTransaction()) {
       await db.exec('ROLLBACK').catch(() => {})
     }

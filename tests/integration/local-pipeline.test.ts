@@ -135,6 +135,7 @@ describe('npm start: the local pipeline', () => {
     afterAll(async () => {
       const admin = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin()
       await admin.connect()
+      // A test that failed early may not have created them.
       await admin
         .deleteTopics({ topics: [FLIGHT_RAW_DATA_TOPIC, DEAD_LETTER_TOPIC] })
         .catch(() => {})
