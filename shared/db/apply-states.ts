@@ -198,27 +198,26 @@ interface ApplyStatesRow {
 
 /** The statement's parameters: the two rules, then one binary array per column. */
 function applyStatesParameters(states: readonly LiveState[], rules: FlightRules) {
-  const column = <T>(pick: (state: LiveState) => T) => states.map(pick)
   return [
     rules.waypointIntervalSeconds,
     rules.flightTimeoutSeconds,
-    textArray(column((s) => s.icao24)),
-    textArray(column((s) => s.callsign)),
-    textArray(column((s) => s.originCountry)),
-    float8Array(column((s) => s.lat)),
-    float8Array(column((s) => s.lon)),
-    float8Array(column((s) => s.altitude)),
-    float8Array(column((s) => s.geoAltitude)),
-    float8Array(column((s) => s.velocityKmh)),
-    float8Array(column((s) => s.heading)),
-    float8Array(column((s) => s.verticalRate)),
-    boolArray(column((s) => s.onGround)),
-    textArray(column((s) => s.squawk)),
-    boolArray(column((s) => s.spi)),
-    int2Array(column((s) => s.positionSource)),
-    int2Array(column((s) => s.category)),
-    int8Array(column((s) => s.timePosition)),
-    int8Array(column((s) => s.lastContact)),
+    textArray(states, (s) => s.icao24),
+    textArray(states, (s) => s.callsign),
+    textArray(states, (s) => s.originCountry),
+    float8Array(states, (s) => s.lat),
+    float8Array(states, (s) => s.lon),
+    float8Array(states, (s) => s.altitude),
+    float8Array(states, (s) => s.geoAltitude),
+    float8Array(states, (s) => s.velocityKmh),
+    float8Array(states, (s) => s.heading),
+    float8Array(states, (s) => s.verticalRate),
+    boolArray(states, (s) => s.onGround),
+    textArray(states, (s) => s.squawk),
+    boolArray(states, (s) => s.spi),
+    int2Array(states, (s) => s.positionSource),
+    int2Array(states, (s) => s.category),
+    int8Array(states, (s) => s.timePosition),
+    int8Array(states, (s) => s.lastContact),
     // The flight of each state in case its aircraft is new; only those are used.
     randomUuidArray(states.length),
   ]
@@ -257,8 +256,8 @@ export async function applyStates(
     const ended = await client.query<{ icao24: string }>({
       text: END_RETURNED_FLIGHTS_SQL,
       values: [
-        textArray(leftAlone.map((s) => s.icao24)),
-        int8Array(leftAlone.map((s) => s.lastContact)),
+        textArray(leftAlone, (s) => s.icao24),
+        int8Array(leftAlone, (s) => s.lastContact),
         rules.flightTimeoutSeconds,
       ],
     })

@@ -9,6 +9,8 @@ import {
   textArray,
 } from './pg-arrays.ts'
 
+const itself = <T>(value: T) => value
+
 /** The elements of a one-dimensional binary array, as their raw bytes (null for NULL). */
 function elements(buffer: Buffer) {
   expect(buffer.readInt32BE(0)).toBe(1)
@@ -27,7 +29,7 @@ function elements(buffer: Buffer) {
 
 describe('binary array parameters', () => {
   it('writes a header with the element type, and NULLs as length -1', () => {
-    const text = elements(textArray(['DLH453', null, 'Côte', '']))
+    const text = elements(textArray(['DLH453', null, 'Côte', ''], itself))
     expect(text.oid).toBe(25)
     expect(text.hasNull).toBe(true)
     expect(text.values.map((value) => value?.toString('utf8') ?? null)).toEqual([
@@ -36,28 +38,39 @@ describe('binary array parameters', () => {
       'Côte',
       '',
     ])
-    expect(elements(boolArray([true, false])).hasNull).toBe(false)
-    expect(elements(textArray([])).values).toEqual([])
+    expect(elements(boolArray([true, false], itself)).hasNull).toBe(false)
+    expect(elements(textArray([], itself)).values).toEqual([])
+  })
+
+  it('reads each element from its row, undefined as NULL', () => {
+    const rows = [{ squawk: '7000' }, { squawk: null }, {}] as { squawk?: string | null }[]
+    const squawks = elements(textArray(rows, (row) => row.squawk))
+    expect(squawks.hasNull).toBe(true)
+    expect(squawks.values.map((value) => value?.toString('utf8') ?? null)).toEqual([
+      '7000',
+      null,
+      null,
+    ])
   })
 
   it('writes numbers big-endian at the width of their type', () => {
-    expect(elements(float8Array([1.5])).values[0]?.readDoubleBE(0)).toBe(1.5)
-    const big = elements(int8Array([1_750_000_000, -2, Number.MAX_SAFE_INTEGER])).values
+    expect(elements(float8Array([1.5], itself)).values[0]?.readDoubleBE(0)).toBe(1.5)
+    const big = elements(int8Array([1_750_000_000, -2, Number.MAX_SAFE_INTEGER], itself)).values
     expect(big.map((value) => value?.readBigInt64BE(0))).toEqual([
       1_750_000_000n,
       -2n,
       BigInt(Number.MAX_SAFE_INTEGER),
     ])
-    expect(elements(int2Array([-3])).values[0]?.readInt16BE(0)).toBe(-3)
-    expect(elements(boolArray([true])).values[0]?.readUInt8(0)).toBe(1)
+    expect(elements(int2Array([-3], itself)).values[0]?.readInt16BE(0)).toBe(-3)
+    expect(elements(boolArray([true], itself)).values[0]?.readUInt8(0)).toBe(1)
   })
 
   it('refuses values its type cannot hold, naming the element', () => {
-    expect(() => float8Array([1, Number.NaN])).toThrow(
+    expect(() => float8Array([1, Number.NaN], itself)).toThrow(
       'array element 1: NaN is not a finite number'
     )
-    expect(() => int8Array([1.5])).toThrow('array element 0: 1.5 is not a safe integer')
-    expect(() => int2Array([40_000])).toThrow('array element 0: 40000 is not a smallint')
+    expect(() => int8Array([1.5], itself)).toThrow('array element 0: 1.5 is not a safe integer')
+    expect(() => int2Array([40_000], itself)).toThrow('array element 0: 40000 is not a smallint')
   })
 
   it('writes random version 4 UUIDs, all different', () => {

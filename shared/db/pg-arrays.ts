@@ -24,26 +24,31 @@ interface ElementCodec<T> {
   /** Bytes of one element's value; throws a RangeError naming the problem for one it cannot hold. */
   size: (value: T) => number
   /** Writes the value at `offset` and returns its size in bytes. */
-  write: (buffer: Buffer, offset: number, value: T) => number
+  write: (buffer: Buffer, view: DataView, offset: number, value: T) => number
 }
 
 /** One dimension of `length` elements, indexed from 1. */
-function writeHeader(buffer: Buffer, oid: number, length: number, hasNull: boolean) {
-  buffer.writeInt32BE(1, 0)
-  buffer.writeInt32BE(hasNull ? 1 : 0, 4)
-  buffer.writeUInt32BE(oid, 8)
-  buffer.writeInt32BE(length, 12)
-  buffer.writeInt32BE(1, 16)
+function writeHeader(view: DataView, oid: number, length: number, hasNull: boolean) {
+  view.setInt32(0, 1)
+  view.setInt32(4, hasNull ? 1 : 0)
+  view.setUint32(8, oid)
+  view.setInt32(12, length)
+  view.setInt32(16, 1)
 }
 
-function encodeArray<T>(values: readonly (T | null)[], codec: ElementCodec<T>): Buffer {
-  let bytes = HEADER_BYTES
-  let hasNull = false
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]
-    bytes += LENGTH_BYTES
+/**
+ * One column of `rows` as an array: `valueOf` reads each row's element (null or undefined for
+ * NULL), so a batch of objects is encoded column by column without a copy of each column.
+ */
+function encodeArray<R, T>(
+  rows: readonly R[],
+  valueOf: (row: R) => T | null | undefined,
+  codec: ElementCodec<T>
+): Buffer {
+  let bytes = HEADER_BYTES + rows.length * LENGTH_BYTES
+  for (let i = 0; i < rows.length; i++) {
+    const value = valueOf(rows[i]!)
     if (value == null) {
-      hasNull = true
       continue
     }
     try {
@@ -53,25 +58,30 @@ function encodeArray<T>(values: readonly (T | null)[], codec: ElementCodec<T>): 
     }
   }
   const buffer = Buffer.allocUnsafe(bytes)
-  writeHeader(buffer, codec.oid, values.length, hasNull)
+  // DataView's setters compile to plain stores; Buffer's write*BE methods check every argument.
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  let hasNull = false
   let offset = HEADER_BYTES
-  for (const value of values) {
+  for (let i = 0; i < rows.length; i++) {
+    const value = valueOf(rows[i]!)
     if (value == null) {
-      buffer.writeInt32BE(-1, offset)
+      hasNull = true
+      view.setInt32(offset, -1)
       offset += LENGTH_BYTES
       continue
     }
-    const size = codec.write(buffer, offset + LENGTH_BYTES, value)
-    buffer.writeInt32BE(size, offset)
+    const size = codec.write(buffer, view, offset + LENGTH_BYTES, value)
+    view.setInt32(offset, size)
     offset += LENGTH_BYTES + size
   }
+  writeHeader(view, codec.oid, rows.length, hasNull)
   return buffer
 }
 
 const TEXT: ElementCodec<string> = {
   oid: ELEMENT_OID.text,
   size: (value) => Buffer.byteLength(value, 'utf8'),
-  write: (buffer, offset, value) => buffer.write(value, offset, 'utf8'),
+  write: (buffer, _view, offset, value) => buffer.write(value, offset, 'utf8'),
 }
 
 const FLOAT8: ElementCodec<number> = {
@@ -82,7 +92,10 @@ const FLOAT8: ElementCodec<number> = {
     }
     return 8
   },
-  write: (buffer, offset, value) => buffer.writeDoubleBE(value, offset) - offset,
+  write: (_buffer, view, offset, value) => {
+    view.setFloat64(offset, value)
+    return 8
+  },
 }
 
 const TWO_TO_32 = 2 ** 32
@@ -96,10 +109,10 @@ const INT8: ElementCodec<number> = {
     return 8
   },
   // Two 32-bit halves: exact for every safe integer, negative ones included, without a BigInt.
-  write: (buffer, offset, value) => {
+  write: (_buffer, view, offset, value) => {
     const high = Math.floor(value / TWO_TO_32)
-    buffer.writeInt32BE(high, offset)
-    buffer.writeUInt32BE(value - high * TWO_TO_32, offset + 4)
+    view.setInt32(offset, high)
+    view.setUint32(offset + 4, value - high * TWO_TO_32)
     return 8
   },
 }
@@ -112,25 +125,42 @@ const INT2: ElementCodec<number> = {
     }
     return 2
   },
-  write: (buffer, offset, value) => buffer.writeInt16BE(value, offset) - offset,
+  write: (_buffer, view, offset, value) => {
+    view.setInt16(offset, value)
+    return 2
+  },
 }
 
 const BOOL: ElementCodec<boolean> = {
   oid: ELEMENT_OID.bool,
   size: () => 1,
-  write: (buffer, offset, value) => buffer.writeUInt8(value ? 1 : 0, offset) - offset,
+  write: (_buffer, view, offset, value) => {
+    view.setUint8(offset, value ? 1 : 0)
+    return 1
+  },
 }
 
+/**
+ * A column reader for the helpers below: each row's element, null or undefined for NULL. For an
+ * array of the elements themselves, pass `(value) => value`.
+ */
+export type ValueOf<R, T> = (row: R) => T | null | undefined
+
 /** For a `$n::text[]` parameter. */
-export const textArray = (values: readonly (string | null)[]) => encodeArray(values, TEXT)
+export const textArray = <R>(rows: readonly R[], valueOf: ValueOf<R, string>) =>
+  encodeArray(rows, valueOf, TEXT)
 /** For a `$n::float8[]` parameter; values must be finite. */
-export const float8Array = (values: readonly (number | null)[]) => encodeArray(values, FLOAT8)
+export const float8Array = <R>(rows: readonly R[], valueOf: ValueOf<R, number>) =>
+  encodeArray(rows, valueOf, FLOAT8)
 /** For a `$n::int8[]` parameter; values must be safe integers. */
-export const int8Array = (values: readonly (number | null)[]) => encodeArray(values, INT8)
+export const int8Array = <R>(rows: readonly R[], valueOf: ValueOf<R, number>) =>
+  encodeArray(rows, valueOf, INT8)
 /** For a `$n::int2[]` parameter. */
-export const int2Array = (values: readonly (number | null)[]) => encodeArray(values, INT2)
+export const int2Array = <R>(rows: readonly R[], valueOf: ValueOf<R, number>) =>
+  encodeArray(rows, valueOf, INT2)
 /** For a `$n::bool[]` parameter. */
-export const boolArray = (values: readonly (boolean | null)[]) => encodeArray(values, BOOL)
+export const boolArray = <R>(rows: readonly R[], valueOf: ValueOf<R, boolean>) =>
+  encodeArray(rows, valueOf, BOOL)
 
 const UUID_BYTES = 16
 
@@ -141,7 +171,12 @@ const UUID_BYTES = 16
  */
 export function randomUuidArray(count: number): Buffer {
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + count * (LENGTH_BYTES + UUID_BYTES))
-  writeHeader(buffer, ELEMENT_OID.uuid, count, false)
+  writeHeader(
+    new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength),
+    ELEMENT_OID.uuid,
+    count,
+    false
+  )
   randomFillSync(buffer, HEADER_BYTES)
   for (let i = 0; i < count; i++) {
     const offset = HEADER_BYTES + i * (LENGTH_BYTES + UUID_BYTES)

@@ -10,6 +10,8 @@ import {
 } from '../../shared/db/pg-arrays.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 
+const itself = <T>(value: T) => value
+
 const database = useTestDatabase()
 
 describe('binary array parameters read by PostgreSQL', () => {
@@ -29,12 +31,12 @@ describe('binary array parameters read by PostgreSQL', () => {
       `SELECT $1::float8[] AS numbers, $2::bool[] AS booleans, $3::text[] AS texts,
               $4::int2[] AS smallints, $5::int8[]::text[] AS integers, $6::text[] AS empty`,
       [
-        float8Array(numbers),
-        boolArray(booleans),
-        textArray(texts),
-        int2Array([3, null, -32_768]),
-        int8Array(integers),
-        textArray([]),
+        float8Array(numbers, itself),
+        boolArray(booleans, itself),
+        textArray(texts, itself),
+        int2Array([3, null, -32_768], itself),
+        int8Array(integers, itself),
+        textArray([], itself),
       ]
     )
     expect(rows[0]).toEqual({
