@@ -44,9 +44,10 @@ type StateField = keyof typeof STATE_FIELD
 /**
  * What one field of a row must hold: its type, the bounds of a number or the most characters of
  * a text, and whether it may be null. Rules are data read by one function, {@link accepts}, rather
- * than a zod schema or a closure per field: this runs for every field of every row of every poll,
- * zod allocated about 4 KB per row (40 MB per 10,000-row batch), and a closure per field made each
- * call site see 16 functions, which took twice as long as one function the engine can inline.
+ * than a zod schema or a closure per field: this runs for every field of every row of every poll.
+ * zod allocated about 4 KB per row (40 MB per 10,000-row batch); with a closure per field the one
+ * call site saw 16 functions and 10,000 rows took 6.5 ms, against 4.7 ms with one function the
+ * engine inlines.
  */
 interface FieldRule {
   field: StateField
