@@ -27,6 +27,15 @@ interface ElementCodec<T> {
   write: (buffer: Buffer, view: DataView, offset: number, value: T) => number
 }
 
+/**
+ * A column reader for the helpers below: each row's element, null or undefined for NULL. For an
+ * array of the elements themselves, pass `(value) => value`.
+ */
+export type ValueOf<R, T> = (row: R) => T | null | undefined
+
+/** DataView's setters compile to plain stores; Buffer's write*BE methods check every argument. */
+const viewOf = (buffer: Buffer) => new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+
 /** One dimension of `length` elements, indexed from 1. */
 function writeHeader(view: DataView, oid: number, length: number, hasNull: boolean) {
   view.setInt32(0, 1)
@@ -42,7 +51,7 @@ function writeHeader(view: DataView, oid: number, length: number, hasNull: boole
  */
 function encodeArray<R, T>(
   rows: readonly R[],
-  valueOf: (row: R) => T | null | undefined,
+  valueOf: ValueOf<R, T>,
   codec: ElementCodec<T>
 ): Buffer {
   let bytes = HEADER_BYTES + rows.length * LENGTH_BYTES
@@ -58,8 +67,7 @@ function encodeArray<R, T>(
     }
   }
   const buffer = Buffer.allocUnsafe(bytes)
-  // DataView's setters compile to plain stores; Buffer's write*BE methods check every argument.
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+  const view = viewOf(buffer)
   let hasNull = false
   let offset = HEADER_BYTES
   for (let i = 0; i < rows.length; i++) {
@@ -140,12 +148,6 @@ const BOOL: ElementCodec<boolean> = {
   },
 }
 
-/**
- * A column reader for the helpers below: each row's element, null or undefined for NULL. For an
- * array of the elements themselves, pass `(value) => value`.
- */
-export type ValueOf<R, T> = (row: R) => T | null | undefined
-
 /** For a `$n::text[]` parameter. */
 export const textArray = <R>(rows: readonly R[], valueOf: ValueOf<R, string>) =>
   encodeArray(rows, valueOf, TEXT)
@@ -171,12 +173,7 @@ const UUID_BYTES = 16
  */
 export function randomUuidArray(count: number): Buffer {
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + count * (LENGTH_BYTES + UUID_BYTES))
-  writeHeader(
-    new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength),
-    ELEMENT_OID.uuid,
-    count,
-    false
-  )
+  writeHeader(viewOf(buffer), ELEMENT_OID.uuid, count, false)
   randomFillSync(buffer, HEADER_BYTES)
   for (let i = 0; i < count; i++) {
     const offset = HEADER_BYTES + i * (LENGTH_BYTES + UUID_BYTES)
