@@ -3,8 +3,8 @@ import {
   float8Array,
   int2Array,
   int8Array,
-  randomUuidArray,
   textArray,
+  uuidv7Array,
 } from './pg-arrays.ts'
 import type { PoolClient } from './pool.ts'
 
@@ -50,9 +50,9 @@ export interface ApplyStatesResult {
 
 /**
  * The batch as rows: one array parameter per column, after the two rules ($1, $2), times in Unix
- * seconds, and a new flight id per state that only new aircraft use. Unnested in the select list,
- * where the arrays advance in lockstep one row at a time; `FROM unnest(a, b, ...)` first copies
- * each array into a tuplestore of its own, which took about twice as long.
+ * seconds, and a new time-ordered flight id per state that only new aircraft use. Unnested in
+ * the select list, where the arrays advance in lockstep one row at a time; `FROM unnest(a, b,
+ * ...)` first copies each array into a tuplestore of its own, which took about twice as long.
  */
 export const UNNEST_INPUT = `
   SELECT unnest($3::text[]) AS icao24, unnest($4::text[]) AS callsign,
@@ -219,7 +219,7 @@ function applyStatesParameters(states: readonly LiveState[], rules: FlightRules)
     int8Array(states, (s) => s.timePosition),
     int8Array(states, (s) => s.lastContact),
     // The flight of each state in case its aircraft is new; only those are used.
-    randomUuidArray(states.length),
+    uuidv7Array(states.length),
   ]
 }
 

@@ -5,8 +5,8 @@ import {
   float8Array,
   int2Array,
   int8Array,
-  randomUuidArray,
   textArray,
+  uuidv7Array,
 } from './pg-arrays.ts'
 
 const itself = <T>(value: T) => value
@@ -73,13 +73,29 @@ describe('binary array parameters', () => {
     expect(() => int2Array([40_000], itself)).toThrow('array element 0: 40000 is not a smallint')
   })
 
-  it('writes random version 4 UUIDs, all different', () => {
-    const uuids = elements(randomUuidArray(1000))
+  it('writes version 7 UUIDs: the time, then ascending, then random', () => {
+    const now = Date.UTC(2026, 10, 26, 12, 0, 0, 123)
+    const uuids = elements(uuidv7Array(20_000, now))
     expect(uuids.oid).toBe(2950)
     const hex = uuids.values.map((value) => value?.toString('hex') ?? '')
-    expect(new Set(hex).size).toBe(1000)
+    expect(new Set(hex).size).toBe(20_000)
+    expect([...hex].sort()).toEqual(hex)
     for (const value of hex) {
-      expect(value).toMatch(/^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/)
+      expect(value).toMatch(/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/)
+      expect(Number.parseInt(value.slice(0, 12), 16)).toBe(now)
     }
+    // The counter runs on from rand_a into rand_b: element 16,384 is the first with rand_a 1.
+    expect(hex[16_383]?.slice(12, 20)).toBe('7000bfff')
+    expect(hex[16_384]?.slice(12, 20)).toBe('70018000')
+  })
+
+  it('writes ids of a later millisecond after those of an earlier one', () => {
+    const first = elements(uuidv7Array(3, 1_750_000_000_000)).values.at(-1)
+    const later = elements(uuidv7Array(3, 1_750_000_000_001)).values[0]
+    expect(Buffer.compare(first!, later!)).toBe(-1)
+  })
+
+  it('refuses more ids than its counter can order', () => {
+    expect(() => uuidv7Array(2 ** 26)).toThrow('exceed the 26-bit counter')
   })
 })

@@ -166,21 +166,39 @@ export const boolArray = <R>(rows: readonly R[], valueOf: ValueOf<R, boolean>) =
 
 const UUID_BYTES = 16
 
+/** Bits of the per-array counter in {@link uuidv7Array}: 12 in rand_a, 14 atop rand_b. */
+const UUIDV7_COUNTER_BITS = 26
+
 /**
- * For a `$n::uuid[]` parameter: `count` random (version 4) UUIDs. PostgreSQL's gen_random_uuid()
- * took 24 ms per 10,000 calls on the benchmark machine; this takes well under 1 ms.
- * @see https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-4
+ * For a `$n::uuid[]` parameter: `count` new time-ordered (version 7) UUIDs. Each holds the
+ * current Unix time in milliseconds, then the element's index as a counter (RFC 9562, method 1),
+ * then 48 random bits, so the ids of one array ascend and later arrays sort after earlier ones.
+ * New keys then land at the right-hand edge of the indexes on flight ids instead of on random
+ * pages: the processor's benchmark delivery ran 4-14% faster than with random (version 4) ids.
+ * PostgreSQL 15 has no uuidv7(), and its gen_random_uuid() took 24 ms per 10,000 calls on the
+ * benchmark machine; this takes well under 1 ms.
+ * @see https://www.rfc-editor.org/rfc/rfc9562#name-uuid-version-7
  */
-export function randomUuidArray(count: number): Buffer {
+export function uuidv7Array(count: number, now = Date.now()): Buffer {
+  if (count >= 2 ** UUIDV7_COUNTER_BITS) {
+    throw new RangeError(
+      `${count} UUIDs exceed the ${UUIDV7_COUNTER_BITS}-bit counter of one array`
+    )
+  }
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + count * (LENGTH_BYTES + UUID_BYTES))
-  writeHeader(viewOf(buffer), ELEMENT_OID.uuid, count, false)
+  const view = viewOf(buffer)
+  writeHeader(view, ELEMENT_OID.uuid, count, false)
   randomFillSync(buffer, HEADER_BYTES)
+  const millisHigh = Math.floor(now / 2 ** 16)
+  const millisLow = now % 2 ** 16
   for (let i = 0; i < count; i++) {
     const offset = HEADER_BYTES + i * (LENGTH_BYTES + UUID_BYTES)
-    buffer.writeInt32BE(UUID_BYTES, offset)
+    view.setInt32(offset, UUID_BYTES)
     const uuid = offset + LENGTH_BYTES
-    buffer[uuid + 6] = (buffer[uuid + 6]! & 0x0f) | 0x40 // version 4
-    buffer[uuid + 8] = (buffer[uuid + 8]! & 0x3f) | 0x80 // RFC 9562 variant
+    view.setUint32(uuid, millisHigh)
+    view.setUint16(uuid + 4, millisLow)
+    view.setUint16(uuid + 6, 0x7000 | (i >>> 14)) // version 7, counter bits 25-14
+    view.setUint16(uuid + 8, 0x8000 | (i & 0x3fff)) // RFC 9562 variant, counter bits 13-0
   }
   return buffer
 }

@@ -5,8 +5,8 @@ import {
   float8Array,
   int2Array,
   int8Array,
-  randomUuidArray,
   textArray,
+  uuidv7Array,
 } from '../../shared/db/pg-arrays.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 
@@ -49,17 +49,15 @@ describe('binary array parameters read by PostgreSQL', () => {
     })
   })
 
-  it('reads random UUIDs as uuid values', async () => {
-    const { rows } = await database().pool.query<{ uuids: string[] }>(
-      'SELECT $1::uuid[]::text[] AS uuids',
-      [randomUuidArray(3)]
+  it('reads version 7 UUIDs as uuid values that PostgreSQL orders as they were made', async () => {
+    const { rows } = await database().pool.query<{ uuids: string[]; ordered: boolean }>(
+      `SELECT $1::uuid[]::text[] AS uuids,
+              $1::uuid[] = ARRAY(SELECT u FROM unnest($1::uuid[]) AS u ORDER BY u) AS ordered`,
+      [uuidv7Array(1000)]
     )
-    expect(rows[0]?.uuids).toEqual([
-      expect.stringMatching(
-        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-      ),
-      expect.any(String),
-      expect.any(String),
-    ])
+    expect(rows[0]?.ordered).toBe(true)
+    expect(rows[0]?.uuids[0]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+    )
   })
 })
