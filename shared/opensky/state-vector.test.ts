@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { parseStateRows, parseStateVector } from './state-vector.ts'
+import { parseStateRows, parseStateVector, statesEnvelopeSchema } from './state-vector.ts'
 
 function parse(row: unknown) {
   const result = parseStateVector(row)
@@ -31,6 +31,19 @@ const ROW = [
 ]
 
 describe('OpenSky state vectors', () => {
+  it('takes an envelope whose states are an array or null, rows unchecked and not copied', () => {
+    const states = [ROW, 'not a row']
+    expect(statesEnvelopeSchema.parse({ time: 1604921480, states }).states).toBe(states)
+    expect(statesEnvelopeSchema.parse({ time: 1604921480, states: null }).states).toBeNull()
+    const error = statesEnvelopeSchema.safeParse({
+      time: 1604921480,
+      states: { '3c6703': ROW },
+    }).error
+    expect(error?.issues).toMatchObject([
+      { path: ['states'], message: 'expected an array of state rows' },
+    ])
+  })
+
   it('reads a 17-field row by index, trimming the callsign and lower-casing icao24', () => {
     expect(parse(ROW)).toMatchObject({
       icao24: '3c6703',
