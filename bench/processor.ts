@@ -43,7 +43,7 @@ const BATCH = 10_000
 const BLOCK = BATCH / 5
 const STEP_SECONDS = 100
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3)
-/** Rounds of the paths that take well under a second; 100 make their p99 more than the maximum. */
+/** Rounds of the paths that take well under a second: with 100, p99 is not just the slowest. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100)
 /**
  * The per-row loops take seconds a round, so they replay only the first batches. Their tables are
