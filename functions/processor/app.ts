@@ -61,7 +61,7 @@ export function createApp(deps: ProcessorDeps): Hono {
           summary.duplicate ? 'duplicate delivery skipped' : 'delivery committed'
         )
       })
-      return c.json(summaries.length === 1 ? summaries[0] : { deliveries: summaries })
+      return c.json(c.var.cloudEventsMode === 'batched' ? { deliveries: summaries } : summaries[0])
     }
   )
   return app

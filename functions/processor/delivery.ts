@@ -52,7 +52,8 @@ export interface DeliverySummary {
  * Turns a decoded CloudEvent of one of the {@link ACCEPTED_EVENT_TYPES} into a delivery, or
  * throws a 400 naming what is wrong with its data. The producer's states event carries JSON;
  * KafkaSource's wrapper around a plain record (as the original Python producer wrote) has no
- * content type, so its data arrives as text.
+ * content type, so its data arrives as text and is read as JSON. Data declared as another kind
+ * of content, such as XML, is refused.
  */
 export function toDelivery(event: CloudEvent<unknown>): Delivery {
   const data = readJsonData(event)
@@ -80,19 +81,44 @@ export function toDelivery(event: CloudEvent<unknown>): Delivery {
 }
 
 function readJsonData(event: CloudEvent<unknown>): unknown {
-  const { data } = event
+  const { data, datacontenttype } = event
+  if (datacontenttype !== undefined && !mayHoldJson(datacontenttype)) {
+    throw new BadRequestError(
+      `event data of content type ${datacontenttype} is not JSON; expected application/json`
+    )
+  }
   if (data === undefined || data === null) {
     throw new BadRequestError('event has no data')
   }
-  if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+  let bytes: Uint8Array | undefined
+  if (data instanceof Uint8Array) {
+    bytes = data
+  } else if (data instanceof Uint32Array) {
+    // The SDK decodes a structured event's data_base64 into a Uint32Array of one byte each.
+    bytes = Uint8Array.from(data)
+  } else if (typeof data !== 'string') {
     return data
   }
-  const text = typeof data === 'string' ? data : new TextDecoder().decode(data)
+  const text = bytes ? new TextDecoder().decode(bytes) : (data as string)
   try {
     return JSON.parse(text) as unknown
   } catch (err) {
     throw new BadRequestError(`event data is not JSON: ${(err as Error).message}`)
   }
+}
+
+/**
+ * application/json, text/json or a +json type, with or without parameters; also text/plain, which
+ * HTTP clients and Kafka tools put on any text they send, JSON included.
+ */
+function mayHoldJson(contentType: string): boolean {
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
+  return (
+    mediaType === 'application/json' ||
+    mediaType === 'text/json' ||
+    mediaType === 'text/plain' ||
+    mediaType.endsWith('+json')
+  )
 }
 
 /** Kafka partition when KafkaSource delivered it, else the producer's bucket, else one stream. */

@@ -1,5 +1,5 @@
-import type { CloudEvent } from 'cloudevents'
-import { HTTP, ValidationError } from 'cloudevents'
+import type { CloudEventV1 } from 'cloudevents'
+import { CloudEvent, HTTP, ValidationError } from 'cloudevents'
 import type { MiddlewareHandler } from 'hono'
 
 import { BadRequestError } from './errors.ts'
@@ -8,8 +8,12 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The CloudEvents of the request: one in binary or structured mode, any number in batched mode. */
     cloudEvents: CloudEvent<unknown>[]
+    /** How the request carried them, so a batch is answered as a batch even when it holds one. */
+    cloudEventsMode: ContentMode
   }
 }
+
+export type ContentMode = 'binary' | 'structured' | 'batched'
 
 export interface CloudEventsOptions {
   /** The event types the function handles; any other type is a 400 naming the accepted ones. */
@@ -17,11 +21,18 @@ export interface CloudEventsOptions {
 }
 
 /**
+ * Attributes every CloudEvent must have. The SDK makes up an `id` and a `specversion` when they
+ * are missing, which would turn every redelivery of an event without an id into a new event, so
+ * they are checked on the request itself, before the SDK sees it.
+ */
+const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const
+
+/**
  * Decodes the request's CloudEvents once, at the edge, with the SDK, in binary, structured or
  * batched content mode. The SDK skips spec validation in binary and structured mode, so every
- * event is validated here; malformed JSON, anything that is not a valid CloudEvent, an empty
- * batch and an event of another type become 400. Event data stays `unknown` until the
- * handler's schema has checked it.
+ * event is validated here; malformed JSON, a missing required attribute, anything else that is
+ * not a valid CloudEvent, an empty batch and an event of another type become 400. Event data
+ * stays `unknown` until the handler's schema has checked it.
  * @see https://github.com/cloudevents/spec/blob/main/cloudevents/bindings/http-protocol-binding.md
  */
 export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
@@ -33,15 +44,13 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
     // A string body: the SDK parses JSON data from strings but leaves Buffers untouched.
     const body = await c.req.text()
     const headers = Object.fromEntries(c.req.raw.headers)
-    let decoded: CloudEvent<unknown> | CloudEvent<unknown>[]
+    const mode = contentModeOf(headers['content-type'])
+    let events: CloudEvent<unknown>[]
     try {
-      // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
-      decoded = HTTP.toEvent<unknown>({ headers, body }) as
-        CloudEvent<unknown> | CloudEvent<unknown>[]
+      events = decode(mode, headers, body)
     } catch (err) {
       throw toBadRequest(err)
     }
-    const events = Array.isArray(decoded) ? decoded : [decoded]
     if (events.length === 0) {
       throw new BadRequestError('the request holds no CloudEvent (an empty batch)')
     }
@@ -56,11 +65,66 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
       }
     }
     c.set('cloudEvents', events)
+    c.set('cloudEventsMode', mode)
     await next()
   }
 }
 
+/** The content mode by media type, as the HTTP binding defines it; any other is binary. */
+function contentModeOf(contentType: string | undefined): ContentMode {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase()
+  if (mediaType === 'application/cloudevents-batch+json') {
+    return 'batched'
+  }
+  return mediaType === 'application/cloudevents+json' ? 'structured' : 'binary'
+}
+
+/**
+ * Checks the required attributes on the request, then lets the SDK build the events. Structured
+ * and batched bodies are parsed here, once, and the SDK is handed the parsed JSON.
+ */
+function decode(mode: ContentMode, headers: Record<string, string>, body: string) {
+  if (mode === 'binary') {
+    requireAttributes('the request', (name) => headers[`ce-${name}`])
+    // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
+    return [HTTP.toEvent<unknown>({ headers, body }) as CloudEvent<unknown>]
+  }
+  const json = JSON.parse(body) as unknown
+  if (mode === 'structured') {
+    requireAttributes('the event', (name) => attributeOf(json, name))
+    return [HTTP.toEvent<unknown>({ headers, body: json }) as CloudEvent<unknown>]
+  }
+  if (!Array.isArray(json)) {
+    throw new BadRequestError('a batch must be a JSON array of CloudEvents')
+  }
+  return json.map((element: unknown, index) => {
+    requireAttributes(`event ${index} of the batch`, (name) => attributeOf(element, name))
+    return new CloudEvent<unknown>(element as CloudEventV1<unknown>)
+  })
+}
+
+function attributeOf(event: unknown, name: string): unknown {
+  return typeof event === 'object' && event !== null
+    ? (event as Record<string, unknown>)[name]
+    : undefined
+}
+
+function requireAttributes(where: string, valueOf: (name: string) => unknown) {
+  const missing = REQUIRED_ATTRIBUTES.filter((name) => {
+    const value = valueOf(name)
+    return value === undefined || value === null || value === ''
+  })
+  if (missing.length > 0) {
+    throw new BadRequestError(
+      `not a valid CloudEvent: ${where} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+    )
+  }
+}
+
 function toBadRequest(err: unknown): BadRequestError {
+  if (err instanceof BadRequestError) {
+    return err
+  }
   if (err instanceof SyntaxError) {
     return new BadRequestError(`malformed JSON body: ${err.message}`)
   }

@@ -39,6 +39,19 @@ async function deliver(app: ReturnType<typeof processor>, init: RequestInit) {
   }
 }
 
+/** A structured-mode request for a CloudEvent written out as JSON, attributes as given. */
+function asStructuredJson(event: Record<string, unknown>): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify(event),
+  }
+}
+
+function withoutHeader(headers: Record<string, string>, name: string) {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name))
+}
+
 async function rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
   return (await database().pool.query<T>(text, values)).rows
 }
@@ -337,7 +350,30 @@ describe('processor with real PostgreSQL', () => {
     expect(batch.status).toBe(200)
     const body = (await batch.json()) as { deliveries: DeliverySummary[] }
     expect(body.deliveries.map((d) => d.upserted)).toEqual([1, 1])
-    expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(3)
+
+    // A batch of one is still answered as a batch.
+    const single = await app.request(
+      '/',
+      asBatch([
+        statesEvent({ time: T0, states: [stateRow({ icao24: 'cccccc', lastContact: T0 })] }),
+      ])
+    )
+    expect(await single.json()).toMatchObject({ deliveries: [{ upserted: 1 }] })
+
+    // JSON data may also travel base64-encoded in data_base64.
+    const { data, ...attributes } = statesEvent({
+      time: T0,
+      states: [stateRow({ icao24: 'dddddd', lastContact: T0 })],
+    }).toJSON()
+    const base64 = await deliver(
+      app,
+      asStructuredJson({
+        ...attributes,
+        data_base64: Buffer.from(JSON.stringify(data)).toString('base64'),
+      })
+    )
+    expect(base64).toMatchObject({ status: 200, body: { upserted: 1 } })
+    expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(5)
   })
 
   it('rejects bad deliveries with 400 or 413 and writes nothing for them', async () => {
@@ -358,6 +394,44 @@ describe('processor with real PostgreSQL', () => {
         { ...binary, headers: { ...headers, 'ce-source': '' } },
         400,
         /CloudEvent/,
+      ],
+      [
+        'no ce-specversion',
+        { ...binary, headers: withoutHeader(headers, 'ce-specversion') },
+        400,
+        /the request lacks the required attribute specversion/,
+      ],
+      [
+        'structured without id',
+        asStructuredJson({ ...valid.toJSON(), id: undefined }),
+        400,
+        /the event lacks the required attribute id/,
+      ],
+      [
+        'batched without id and source',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents-batch+json' },
+          body: JSON.stringify([valid.toJSON(), { ...valid.toJSON(), id: '', source: null }]),
+        },
+        400,
+        /event 1 of the batch lacks the required attributes id, source/,
+      ],
+      [
+        'a batch that is not an array',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents-batch+json' },
+          body: JSON.stringify(valid.toJSON()),
+        },
+        400,
+        /a batch must be a JSON array/,
+      ],
+      [
+        'JSON declared as XML',
+        { ...binary, headers: { ...headers, 'content-type': 'application/xml' } },
+        400,
+        /content type application\/xml is not JSON/,
       ],
       [
         'wrong type',
