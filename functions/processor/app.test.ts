@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest'
 
 import { OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
 import { createMetricsRegistry } from '../../shared/http/metrics.ts'
+import type { Logger } from '../../shared/logger.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBinary, asStructured, statesEvent } from '../../tests/fixtures/events.ts'
 import { loadSample } from '../../tests/fixtures/opensky.ts'
+import { capturingLogger } from '../../tests/helpers/logger.ts'
 import { createApp } from './app.ts'
 import type { Delivery, DeliverySummary } from './delivery.ts'
 
-function appWith(write: (deliveries: Delivery[]) => Promise<DeliverySummary[]>) {
+function appWith(
+  write: (deliveries: Delivery[]) => Promise<DeliverySummary[]>,
+  logger: Logger = silentLogger
+) {
   return createApp({
     maxBodyBytes: 1024 * 1024,
-    logger: silentLogger,
+    logger,
     metrics: createMetricsRegistry('processor'),
     writeDeliveries: write,
     readiness: () => Promise.resolve(),
@@ -70,6 +75,23 @@ describe('processor app', () => {
       details: [expect.stringMatching(/^data\.time: /) as unknown],
     })
     expect(calls).toBe(0)
+  })
+
+  it('logs why it rejected a delivery', async () => {
+    const { logger, lines } = capturingLogger()
+    const app = appWith(() => Promise.resolve([]), logger)
+    await app.request('/', asBinary(statesEvent({ time: 'yesterday', states: [] })))
+    const big = statesEvent({ time: 1, states: [], padding: 'x'.repeat(2 * 1024 * 1024) })
+    await app.request('/', asBinary(big))
+    expect(lines).toMatchObject([
+      {
+        level: 'warn',
+        status: 400,
+        msg: 'event data is not an OpenSky states envelope {time, states}',
+        details: [expect.stringMatching(/^data\.time: /) as unknown],
+      },
+      { level: 'warn', status: 413, msg: 'request body exceeds the limit of 1048576 bytes' },
+    ])
   })
 
   it('answers 503 when the database is unavailable, so Knative retries', async () => {

@@ -36,8 +36,11 @@ export function createApp(deps: ProcessorDeps): Hono {
     '/',
     bodyLimit({
       maxSize: deps.maxBodyBytes,
-      onError: (c) =>
-        c.json({ error: `request body exceeds the limit of ${deps.maxBodyBytes} bytes` }, 413),
+      onError: (c) => {
+        const error = `request body exceeds the limit of ${deps.maxBodyBytes} bytes`
+        logger.warn({ status: 413 }, error)
+        return c.json({ error }, 413)
+      },
     }),
     cloudEvents({ types: ACCEPTED_EVENT_TYPES }),
     async (c) => {

@@ -5,7 +5,7 @@ import { createPool } from '../../shared/db/pool.ts'
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBatch, asBinary } from '../../tests/fixtures/events.ts'
-import { capturingLogger } from '../../tests/helpers/sweeper.ts'
+import { capturingLogger } from '../../tests/helpers/logger.ts'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
 

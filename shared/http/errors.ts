@@ -39,14 +39,18 @@ export interface ErrorBody {
  * The one place that turns exceptions into responses. Database outages become 503 so Knative
  * retries them; data the database refuses becomes 422 (a retry would fail the same way, so the
  * event goes to the dead-letter sink); anything unexpected is a 500 and is logged with its
- * stack. Database details (hosts, users) stay in the log: responses carry only the error code.
+ * stack. Every error response is logged, so a rejected event leaves a line saying why. Database details (hosts, users) stay in the log: responses carry only the error code.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandler(err, c) {
     if (err instanceof HttpError) {
-      if (err.status >= 500) {
-        logger.warn({ err, status: err.status }, err.message)
-      }
+      // After a 4xx Knative sends the event to the dead-letter sink: the log says why.
+      logger.warn(
+        err.status >= 500
+          ? { err, status: err.status }
+          : { status: err.status, details: err.details },
+        err.message
+      )
       const body: ErrorBody = { error: err.message }
       if (err.details !== undefined) {
         body.details = err.details
@@ -54,7 +58,9 @@ export function errorHandler(logger: Logger): ErrorHandler {
       return c.json(body, err.status)
     }
     if (err instanceof HTTPException) {
-      return c.json({ error: err.message || 'request rejected' }, err.status)
+      const message = err.message || 'request rejected'
+      logger.warn({ status: err.status }, message)
+      return c.json({ error: message }, err.status)
     }
     if (isTransientDatabaseError(err)) {
       logger.warn({ err }, 'database unavailable')

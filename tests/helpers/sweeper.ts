@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net'
 
 import { CloudEvent, HTTP } from 'cloudevents'
 import type pg from 'pg'
-import { pino } from 'pino'
 
 import type { SweeperDeps } from '../../functions/sweeper/app.ts'
 import { createApp } from '../../functions/sweeper/app.ts'
@@ -124,14 +123,4 @@ export async function startAlertReceiver(): Promise<AlertReceiver> {
       server.closeAllConnections()
     })
   return receiver
-}
-
-/** A JSON logger like the function's, whose lines the test can read. */
-export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = []
-  const logger = pino(
-    { level: 'debug', formatters: { level: (label) => ({ level: label }) } },
-    { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) }
-  )
-  return { logger, lines }
 }

@@ -6,9 +6,10 @@ import {
   ALERT_EVENT_SOURCE,
   pipelineAlertEventDataSchema,
 } from '../../shared/events/pipeline-alert.ts'
+import { capturingLogger } from '../helpers/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 import type { AlertReceiver } from '../helpers/sweeper.ts'
-import { capturingLogger, createTestSweeper, startAlertReceiver } from '../helpers/sweeper.ts'
+import { createTestSweeper, startAlertReceiver } from '../helpers/sweeper.ts'
 
 const database = useTestDatabase()
 const pools: pg.Pool[] = []
