@@ -41,8 +41,14 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
     {
       env: { ...process.env, ...options.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+      // every function would start shutting down at once; the parent stops them in order instead.
+      detached: true,
     }
   )
+  // Out of the terminal's group, a function outlives a parent that exits without stopping it.
+  const killOnExit = () => child.kill('SIGTERM')
+  process.once('exit', killOnExit)
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) => {
       log.write(chunk)
@@ -52,7 +58,12 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code))
   )
-  exited.finally(() => log.end()).catch(() => {})
+  exited
+    .finally(() => {
+      log.end()
+      process.off('exit', killOnExit)
+    })
+    .catch(() => {})
 
   const url = `http://127.0.0.1:${port}`
   await waitUntilReady(child, `${url}/health/readiness`, options)

@@ -102,6 +102,18 @@ const options = parseCommandLine()
 const logger = createLogger('local', options.logs ? 'info' : 'warn')
 const dataDir = resolve(process.env.SKYTRAIL_DATA_DIR ?? `${ROOT}/.data`)
 console.warn('Starting Skytrail: database, migrations, functions...')
+// SIGHUP is a closed terminal: the functions run in process groups of their own and would not
+// hear it (see processes.ts).
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+// During start-up a signal ends this process at once; the functions started so far get SIGTERM
+// as it exits.
+const exitDuringStartUp = (signal: NodeJS.Signals) => {
+  console.warn(`\n${signal} during start-up: exiting`)
+  process.exit(130)
+}
+for (const signal of SIGNALS) {
+  process.once(signal, exitDuringStartUp)
+}
 let pipeline: LocalPipeline
 try {
   pipeline = await startLocalPipeline({
@@ -122,9 +134,6 @@ try {
   console.error(`Skytrail could not start: ${err instanceof Error ? err.message : String(err)}`)
   process.exit(1)
 }
-console.warn(banner(pipeline, options.speed, pipeline.logDir))
-const status = options.logs ? undefined : startStatusLine(pipeline, process.stdout)
-
 let stopping = false
 const stop = async (signal: string, exitCode = 0) => {
   if (stopping) {
@@ -137,8 +146,12 @@ const stop = async (signal: string, exitCode = 0) => {
   console.warn('Stopped. Data is kept; `npm start` continues where it left off.')
   process.exit(exitCode)
 }
-process.on('SIGINT', () => void stop('SIGINT'))
-process.on('SIGTERM', () => void stop('SIGTERM'))
+for (const signal of SIGNALS) {
+  process.off(signal, exitDuringStartUp)
+  process.on(signal, () => void stop(signal))
+}
+console.warn(banner(pipeline, options.speed, pipeline.logDir))
+const status = options.logs ? undefined : startStatusLine(pipeline, process.stdout)
 for (const fn of Object.values(pipeline.functions)) {
   void fn.exited.then((code) => {
     if (!stopping) {
