@@ -125,12 +125,12 @@ export class CreditPacer {
   }
 
   /**
-   * A request was sent (answered or not: we cannot know whether a failed one was charged, so it
-   * counts). `remaining` is OpenSky's `X-Rate-Limit-Remaining` when the response had it.
+   * `requests` were sent (answered or not: we cannot know whether a failed one was charged, so
+   * each counts). `remaining` is OpenSky's `X-Rate-Limit-Remaining` when the last one had it.
    */
-  recordRequest(nowMs: number, remaining: number | null): void {
+  recordRequest(nowMs: number, remaining: number | null, requests = 1): void {
     this.#accrue(nowMs)
-    this.#allowance -= this.cost
+    this.#allowance -= this.cost * requests
     if (remaining !== null) {
       this.#remaining = remaining
       this.#remainingValidUntil = nextUtcMidnight(nowMs)

@@ -44,8 +44,10 @@ export interface OpenSkyClient {
   /**
    * One poll of `/states/all`. Resolves with the states, a 429 or a malformed response; throws
    * {@link OpenSkyError} when OpenSky could not be reached or kept failing after the retries.
+   * `onRequest` is called for every HTTP request sent: the retries and the re-send after a token
+   * refresh each cost credits too.
    */
-  fetchStates(): Promise<StatesResponse>
+  fetchStates(onRequest?: () => void): Promise<StatesResponse>
 }
 
 const RATE_LIMIT_REMAINING = 'x-rate-limit-remaining'
@@ -70,12 +72,13 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
   })
   const url = `${options.apiUrl.replace(/\/+$/, '')}/states/all?${query.toString()}`
 
-  const send = async (refreshedToken: boolean): Promise<Response> => {
+  const send = async (refreshedToken: boolean, onRequest?: () => void): Promise<Response> => {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (auth) {
       headers.authorization = `Bearer ${await auth.token()}`
     }
     let response: Response
+    onRequest?.()
     try {
       response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
     } catch (err) {
@@ -85,13 +88,13 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
       await response.body?.cancel()
       logger.info('OpenSky answered 401, refreshing the token once')
       auth.invalidate()
-      return send(true)
+      return send(true, onRequest)
     }
     return response
   }
 
-  const attempt = async (): Promise<StatesResponse> => {
-    const response = await send(false)
+  const attempt = async (onRequest?: () => void): Promise<StatesResponse> => {
+    const response = await send(false, onRequest)
     const creditsRemaining = headerNumber(response.headers.get(RATE_LIMIT_REMAINING))
     if (response.status === 429) {
       await response.body?.cancel()
@@ -138,10 +141,10 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
 
   return {
     url,
-    async fetchStates() {
+    async fetchStates(onRequest) {
       for (let retry = 0; ; retry++) {
         try {
-          return await attempt()
+          return await attempt(onRequest)
         } catch (err) {
           if (!isRetryable(err) || retry >= options.retries) {
             throw err

@@ -355,6 +355,44 @@ describe('OpenSky client against a fake OpenSky', () => {
   })
 })
 
+describe('credits of retried requests', () => {
+  const fake = fakeOpenSky()
+  let apiUrl = ''
+  beforeAll(async () => {
+    ;({ apiUrl } = await fake.start())
+  })
+  afterAll(() => fake.stop())
+
+  it('charges the pacer for every request a poll sent, retries included', async () => {
+    const now = Date.UTC(2026, 2, 10, 12)
+    const pacer = new CreditPacer({ cost: 3, dailyCredits: 4000, nowMs: now })
+    const source = createLiveSource({
+      client: createOpenSkyClient({
+        apiUrl,
+        bbox: DACH_BBOX,
+        auth: null,
+        timeoutMs: 5000,
+        retries: 2,
+        retryBaseDelayMs: 1,
+        logger: silentLogger,
+      }),
+      pacer,
+      eventSource: '/skytrail/producer/bbox/45.8,5.9,55.1,17.2',
+      logger: silentLogger,
+    })
+    fake.queue(respond(503, 'busy'), respond(503, 'busy'), respond(200, SAMPLE_1))
+    expect(await source.poll(now)).toMatchObject({ kind: 'states' })
+    expect(fake.statesRequests()).toHaveLength(3)
+
+    const threeRequests = new CreditPacer({ cost: 3, dailyCredits: 4000, nowMs: now })
+    for (let request = 0; request < 3; request++) {
+      threeRequests.recordRequest(now, null)
+    }
+    expect(pacer.snapshot(now).nextPollAt).toBe(threeRequests.snapshot(now).nextPollAt)
+    expect(pacer.snapshot(now).nextPollAt).toBeGreaterThan(now + 60_000)
+  })
+})
+
 describe('readCredentialsFile', () => {
   it('reads the credentials.json OpenSky offers and explains a broken one', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'skytrail-credentials-'))

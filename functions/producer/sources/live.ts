@@ -43,10 +43,11 @@ export function createLiveSource(options: LiveSourceOptions): StatesSource {
         }
       }
       let response: StatesResponse
+      let requests = 0
       try {
-        response = await client.fetchStates()
+        response = await client.fetchStates(() => requests++)
       } catch (err) {
-        pacer.recordRequest(nowMs, null)
+        pacer.recordRequest(nowMs, null, requests)
         const failure = err instanceof OpenSkyError ? err : new OpenSkyError('network', String(err))
         return {
           kind: 'failed',
@@ -57,6 +58,8 @@ export function createLiveSource(options: LiveSourceOptions): StatesSource {
         }
       }
       if (response.kind === 'rate-limited') {
+        // The 429 itself costs nothing; the failed requests before it may have.
+        pacer.recordRequest(nowMs, null, requests - 1)
         pacer.recordRateLimited(nowMs, response.retryAfterSeconds)
         const at = new Date(next(nowMs)).toISOString()
         return {
@@ -67,7 +70,7 @@ export function createLiveSource(options: LiveSourceOptions): StatesSource {
           nextPollAt: next(nowMs),
         }
       }
-      pacer.recordRequest(nowMs, response.creditsRemaining)
+      pacer.recordRequest(nowMs, response.creditsRemaining, requests)
       if (response.kind === 'bad-response') {
         return {
           kind: 'failed',
