@@ -7,6 +7,7 @@ const written = (ageSeconds: number | null) => ({
   lastDataTime: ageSeconds === null ? null : new Date('2026-07-01T11:59:50Z'),
   ageSeconds,
   streams: ageSeconds === null ? 0 : 3,
+  measuredAt: new Date('2026-07-01T12:05:00Z'),
 })
 
 describe('evaluateFreshness', () => {
@@ -42,20 +43,21 @@ describe('evaluateKafkaLag', () => {
     })),
   })
   const thresholds = { threshold: 100, partitionThreshold: 50 }
+  const measuredAt = new Date('2026-07-01T12:05:00Z')
 
   it('is quiet at or under both thresholds', () => {
-    expect(evaluateKafkaLag(lag(50, 50), thresholds).active).toBe(false)
+    expect(evaluateKafkaLag(lag(50, 50), thresholds, measuredAt).active).toBe(false)
   })
 
   it('fires on the total alone', () => {
-    const alert = evaluateKafkaLag(lag(40, 40, 40), thresholds)
+    const alert = evaluateKafkaLag(lag(40, 40, 40), thresholds, measuredAt)
     expect(alert).toMatchObject({ name: 'kafka-lag', active: true, value: 120, threshold: 100 })
     expect(alert.message).toBe('consumer group g lags on t: total lag 120 > 100')
     expect(alert.details).toMatchObject({ laggingPartitions: [] })
   })
 
   it('fires on one stuck partition even with a small total', () => {
-    const alert = evaluateKafkaLag(lag(0, 51), thresholds)
+    const alert = evaluateKafkaLag(lag(0, 51), thresholds, measuredAt)
     expect(alert).toMatchObject({ active: true, value: 51 })
     expect(alert.message).toBe('consumer group g lags on t: partitions over 50: 1 (51)')
     expect(alert.details).toMatchObject({ laggingPartitions: [1], partitionThreshold: 50 })

@@ -16,6 +16,8 @@ export interface AlertEvaluation {
   threshold: number
   message: string
   details: Record<string, unknown>
+  /** When the measurement was taken: an older one never overwrites a newer stored one. */
+  measuredAt: Date
 }
 
 export type AlertTransition = 'raised' | 'cleared'
@@ -45,6 +47,7 @@ export function evaluateFreshness(
       threshold: thresholdSeconds,
       message: 'no data written yet: pipeline_status is empty',
       details,
+      measuredAt: freshness.measuredAt,
     }
   }
   const age = Math.round(freshness.ageSeconds)
@@ -58,13 +61,15 @@ export function evaluateFreshness(
       ? `no data written for ${age} s (threshold ${thresholdSeconds} s)`
       : `data written ${age} s ago (threshold ${thresholdSeconds} s)`,
     details,
+    measuredAt: freshness.measuredAt,
   }
 }
 
 /** Lagging when the total exceeds its threshold or any one partition exceeds its own. */
 export function evaluateKafkaLag(
   lag: ConsumerLag,
-  { threshold, partitionThreshold }: { threshold: number; partitionThreshold: number }
+  { threshold, partitionThreshold }: { threshold: number; partitionThreshold: number },
+  measuredAt: Date
 ): AlertEvaluation {
   const lagging = lag.partitions.filter((partition) => partition.lag > partitionThreshold)
   const totalOver = lag.total > threshold
@@ -92,6 +97,7 @@ export function evaluateKafkaLag(
       laggingPartitions: lagging.map(({ partition }) => partition),
       partitions: lag.partitions,
     },
+    measuredAt,
   }
 }
 
@@ -99,7 +105,8 @@ export function evaluateKafkaLag(
  * Stores the evaluation in `pipeline_alerts` and, when that changes the alert's state, queues the
  * raised or cleared event in the outbox (if `queueEvent`), all in one transaction under the
  * alert's row lock. Of several sweepers evaluating at once, exactly one sees the transition;
- * the others find the state already changed.
+ * the others find the state already changed. An evaluation measured before the stored one is
+ * dropped: it would undo a newer state, and raise or clear the alert a second time.
  */
 export async function applyAlert(
   pool: Pool,
@@ -108,7 +115,8 @@ export async function applyAlert(
 ): Promise<AppliedAlert> {
   return withTransaction(pool, async (client) => {
     const before = await lockPipelineAlert(client, evaluation.name)
-    const after = await updatePipelineAlert(client, evaluation)
+    const superseded = before.measuredAt !== null && before.measuredAt > evaluation.measuredAt
+    const after = superseded ? before : await updatePipelineAlert(client, evaluation)
     const transition: AlertTransition | null =
       before.active === after.active ? null : after.active ? 'raised' : 'cleared'
     const eventData: PipelineAlertEventData = {

@@ -201,6 +201,7 @@ async function checkLag(
   }
   const { consumerGroup: groupId, topic, lagThreshold, partitionLagThreshold } = config.kafka
   try {
+    const measuredAt = deps.clock()
     const measured = await measureLag()
     metrics.recordLag(measured)
     return {
@@ -214,10 +215,11 @@ async function checkLag(
         partitionThreshold: partitionLagThreshold,
         partitions: measured.partitions,
       },
-      lagAlert: evaluateKafkaLag(measured, {
-        threshold: lagThreshold,
-        partitionThreshold: partitionLagThreshold,
-      }),
+      lagAlert: evaluateKafkaLag(
+        measured,
+        { threshold: lagThreshold, partitionThreshold: partitionLagThreshold },
+        measuredAt
+      ),
     }
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err)

@@ -10,6 +10,8 @@ export interface PipelineAlert {
   raisedAt: Date | null
   clearedAt: Date | null
   updatedAt: Date
+  /** When the measurement behind this state was taken; null before the first one. */
+  measuredAt: Date | null
 }
 
 interface PipelineAlertRow {
@@ -21,9 +23,11 @@ interface PipelineAlertRow {
   raised_at: Date | null
   cleared_at: Date | null
   updated_at: Date
+  measured_at: Date | null
 }
 
-const COLUMNS = 'name, active, value, threshold, details, raised_at, cleared_at, updated_at'
+const COLUMNS =
+  'name, active, value, threshold, details, raised_at, cleared_at, updated_at, measured_at'
 
 function toAlert(row: PipelineAlertRow): PipelineAlert {
   return {
@@ -35,6 +39,7 @@ function toAlert(row: PipelineAlertRow): PipelineAlert {
     raisedAt: row.raised_at,
     clearedAt: row.cleared_at,
     updatedAt: row.updated_at,
+    measuredAt: row.measured_at,
   }
 }
 
@@ -67,6 +72,7 @@ export interface PipelineAlertUpdate {
   value: number | null
   threshold: number
   details: Record<string, unknown>
+  measuredAt: Date
 }
 
 /**
@@ -87,6 +93,7 @@ export async function updatePipelineAlert(
              value = $3,
              threshold = $4,
              details = $5,
+             measured_at = $6,
              updated_at = now()
        WHERE name = $1
       RETURNING ${COLUMNS}`,
@@ -96,6 +103,7 @@ export async function updatePipelineAlert(
       update.value,
       update.threshold,
       JSON.stringify(update.details),
+      update.measuredAt,
     ],
   })
   const row = rows[0]

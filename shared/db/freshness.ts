@@ -9,6 +9,8 @@ export interface PipelineFreshness {
   ageSeconds: number | null
   /** Number of delivery streams (rows of pipeline_status). */
   streams: number
+  /** The server time of this reading. */
+  measuredAt: Date
 }
 
 /**
@@ -21,19 +23,25 @@ export async function readPipelineFreshness(db: Pool | PoolClient): Promise<Pipe
     last_data_time: Date | null
     age_seconds: number | null
     streams: number
+    measured_at: Date
   }>({
     text: `
       SELECT max(last_write_at) AS last_write_at,
              max(last_data_time) AS last_data_time,
              extract(epoch FROM now() - max(last_write_at))::float8 AS age_seconds,
-             count(*)::int AS streams
+             count(*)::int AS streams,
+             now() AS measured_at
         FROM pipeline_status`,
   })
   const row = rows[0]
+  if (!row) {
+    throw new Error('the freshness query returned no row')
+  }
   return {
-    lastWriteAt: row?.last_write_at ?? null,
-    lastDataTime: row?.last_data_time ?? null,
-    ageSeconds: row?.age_seconds ?? null,
-    streams: row?.streams ?? 0,
+    lastWriteAt: row.last_write_at,
+    lastDataTime: row.last_data_time,
+    ageSeconds: row.age_seconds,
+    streams: row.streams,
+    measuredAt: row.measured_at,
   }
 }

@@ -61,6 +61,7 @@ describe('migrations', () => {
       '000001_create_flight_tables',
       '000002_create_sweeper_tables',
       '000003_create_alert_outbox',
+      '000004_add_alert_measured_at',
     ])
 
     const tables = await query<{ table_name: string }>(
@@ -112,7 +113,7 @@ describe('migrations', () => {
       url,
       'SELECT count(*)::int AS count FROM schema_migrations'
     )
-    expect(recorded[0]?.count).toBe(3)
+    expect(recorded[0]?.count).toBe(4)
   })
 
   it('applies each migration once when several runs start at the same time', async () => {
@@ -124,9 +125,10 @@ describe('migrations', () => {
       '000001_create_flight_tables',
       '000002_create_sweeper_tables',
       '000003_create_alert_outbox',
+      '000004_add_alert_measured_at',
     ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
-    expect(recorded).toHaveLength(3)
+    expect(recorded).toHaveLength(4)
   })
 
   it('leaves nothing half applied when a migration fails', async () => {

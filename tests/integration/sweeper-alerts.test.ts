@@ -1,6 +1,8 @@
 import type pg from 'pg'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 
+import { applyAlert, evaluateFreshness } from '../../functions/sweeper/alerts.ts'
+import { readPipelineFreshness } from '../../shared/db/freshness.ts'
 import { ALERT_CLEARED_EVENT_TYPE, ALERT_RAISED_EVENT_TYPE } from '../../shared/events/index.ts'
 import {
   ALERT_EVENT_SOURCE,
@@ -151,6 +153,24 @@ describe('sweeper: data-freshness alert', () => {
     expect(raising.flatMap((tick) => tick.body.alerts.raised)).toEqual(['data-freshness'])
     expect(clearing.flatMap((tick) => tick.body.alerts.cleared)).toEqual(['data-freshness'])
     expect(summary(receiver.accepted)).toEqual([RAISED, CLEARED])
+  })
+
+  it('drops a measurement older than the stored one: a slow overlapping tick re-raises nothing', async () => {
+    await sweeper().tick()
+    // Tick A reads stale data, then is held up (a Kafka lag probe, say) before it applies it.
+    await lastWrite(1200)
+    const reading = evaluateFreshness(await readPipelineFreshness(database().pool), 300)
+    // Meanwhile the processor writes and tick B measures and clears.
+    await lastWrite(0)
+    expect((await sweeper().tick()).body.alerts).toMatchObject({ cleared: ['data-freshness'] })
+
+    const late = await applyAlert(database().pool, reading, { queueEvent: true })
+    expect(late.transition).toBeNull()
+    expect(await rows('SELECT active FROM pipeline_alerts')).toEqual([{ active: false }])
+    expect(await rows('SELECT type FROM pipeline_alert_events ORDER BY id')).toEqual([
+      { type: ALERT_RAISED_EVENT_TYPE },
+      { type: ALERT_CLEARED_EVENT_TYPE },
+    ])
   })
 
   it('keeps an event the sink refused and sends it, in order, once the sink is back', async () => {
