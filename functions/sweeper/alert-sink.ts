@@ -5,6 +5,7 @@ import {
   listPendingAlertEvents,
   lockAlertOutbox,
   recordAlertEventAttempt,
+  recordAlertEventRefused,
   unlockAlertOutbox,
 } from '../../shared/db/alert-events.ts'
 import type { Pool, PoolClient } from '../../shared/db/pool.ts'
@@ -17,10 +18,35 @@ export type SendCloudEvent = (event: CloudEvent<unknown>, sink: AlertSinkConfig)
 
 export interface AlertDelivery {
   sent: number
+  /** Failures worth retrying: the event stays first in the queue. */
   failed: number
+  /** Events the sink refused for good, set aside so they block nothing. */
+  refused: number
   /** Events still waiting after this attempt (retried on the next tick). */
   pending: number
+  /** The sink's answer to the failed event, else to the last refused one. */
   error?: string
+}
+
+/** The sink answered with an HTTP status other than 2xx. */
+export class SinkAnswerError extends Error {
+  override name = 'SinkAnswerError'
+  readonly status: number
+
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+/** The 4xx answers Knative itself would not retry: sending the same event again cannot help. */
+function isFinalRefusal(err: unknown): boolean {
+  return (
+    err instanceof SinkAnswerError &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    ![404, 408, 409, 429].includes(err.status)
+  )
 }
 
 /** The outbox row as a CloudEvent: its id and time are the transition's, fixed at raise or clear. */
@@ -52,15 +78,19 @@ export const postCloudEvent: SendCloudEvent = async (event, sink) => {
   // Drain the body so the connection can be reused.
   const text = await response.text()
   if (!response.ok) {
-    throw new Error(`K_SINK answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`)
+    throw new SinkAnswerError(
+      response.status,
+      `K_SINK answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`
+    )
   }
 }
 
 /**
  * Sends every queued alert event, oldest first, under an advisory lock so that two sweepers never
- * send the same event (the second waits, then finds it sent). The first failure stops the round: later events (say the clear after a
- * raise) must not overtake it. A failed event stays queued and is retried on the next tick; an
- * event whose acknowledgement was lost is sent again with the same id.
+ * send the same event (the second waits, then finds it sent). The first failure worth retrying
+ * stops the round: later events (say the clear after a raise) must not overtake it, so it stays
+ * queued and is retried on the next tick. An event the sink refused for good is set aside and
+ * the round goes on. An event whose acknowledgement was lost is sent again with the same id.
  */
 export async function deliverAlertEvents(
   pool: Pool,
@@ -91,18 +121,26 @@ async function sendQueued(
 ): Promise<AlertDelivery> {
   const queued = await listPendingAlertEvents(client)
   let sent = 0
+  let refused = 0
+  let lastRefusal: string | undefined
   for (const row of queued) {
     try {
       await send(toAlertCloudEvent(row, sink.extensions), sink)
     } catch (err) {
       const error = describeSendError(err)
+      if (isFinalRefusal(err)) {
+        await recordAlertEventRefused(client, row.id, error)
+        refused++
+        lastRefusal = error
+        continue
+      }
       await recordAlertEventAttempt(client, row.id, error)
-      return { sent, failed: 1, pending: queued.length - sent, error }
+      return { sent, failed: 1, refused, pending: queued.length - sent - refused, error }
     }
     await recordAlertEventAttempt(client, row.id)
     sent++
   }
-  return { sent, failed: 0, pending: 0 }
+  return { sent, failed: 0, refused, pending: 0, ...(lastRefusal && { error: lastRefusal }) }
 }
 
 function describeSendError(err: unknown): string {

@@ -54,7 +54,7 @@ export function createSweeperMetrics(registry: Registry) {
   })
   const alertNotifications = new Counter({
     name: 'skytrail_sweeper_alert_notifications_total',
-    help: 'Alert CloudEvents sent to K_SINK, by outcome',
+    help: 'Alert CloudEvents for K_SINK, by outcome: sent, failed (retried), refused (set aside)',
     labelNames: ['outcome'],
     registers,
   })
@@ -85,9 +85,18 @@ export function createSweeperMetrics(registry: Registry) {
       tickDuration.observe(seconds)
       flightsEnded.inc(ended)
     },
-    recordNotifications(sent: number, failed: number) {
+    recordNotifications({
+      sent,
+      failed,
+      refused,
+    }: {
+      sent: number
+      failed: number
+      refused: number
+    }) {
       alertNotifications.inc({ outcome: 'sent' }, sent)
       alertNotifications.inc({ outcome: 'failed' }, failed)
+      alertNotifications.inc({ outcome: 'refused' }, refused)
     },
   }
 }

@@ -255,8 +255,14 @@ async function applyAlerts(deps: TickDeps, evaluations: AlertEvaluation[]): Prom
   let notifications: AlertsReport['notifications'] = { enabled: false }
   if (config.alertSink) {
     const delivery = await deliverAlertEvents(pool, config.alertSink, deps.sendAlertEvent)
-    metrics.recordNotifications(delivery.sent, delivery.failed)
-    if (delivery.error !== undefined) {
+    metrics.recordNotifications(delivery)
+    if (delivery.refused > 0) {
+      logger.error(
+        { sink: config.alertSink.url, refused: delivery.refused, error: delivery.error },
+        `alert events refused by the sink for good, set aside: ${delivery.error}`
+      )
+    }
+    if (delivery.failed > 0) {
       logger.warn(
         { sink: config.alertSink.url, pending: delivery.pending, error: delivery.error },
         `alert event not delivered, retried on the next tick: ${delivery.error}`

@@ -64,7 +64,7 @@ export async function listPendingAlertEvents(db: Pool | PoolClient): Promise<Pen
     text: `
       SELECT id, event_id, alert, type, data, created_at, attempts
         FROM pipeline_alert_events
-       WHERE sent_at IS NULL
+       WHERE sent_at IS NULL AND refused_at IS NULL
        ORDER BY id`,
   })
   return rows.map((row) => ({
@@ -96,11 +96,30 @@ export async function recordAlertEventAttempt(
   })
 }
 
-/** Deletes sent events older than `days`; returns how many. */
+/** Sets aside an event the sink refused for good, with its answer; it is not sent again. */
+export async function recordAlertEventRefused(
+  client: PoolClient,
+  id: string,
+  error: string
+): Promise<void> {
+  await client.query({
+    name: 'record-alert-event-refused',
+    text: `
+      UPDATE pipeline_alert_events
+         SET attempts = attempts + 1, refused_at = now(), last_error = $2
+       WHERE id = $1`,
+    values: [id, error],
+  })
+}
+
+/** Deletes sent and refused events older than `days`; returns how many. */
 export async function pruneSentAlertEvents(db: Pool | PoolClient, days: number): Promise<number> {
   const { rowCount } = await db.query({
     name: 'prune-sent-alert-events',
-    text: `DELETE FROM pipeline_alert_events WHERE sent_at < now() - make_interval(days => $1)`,
+    text: `
+      DELETE FROM pipeline_alert_events
+       WHERE sent_at < now() - make_interval(days => $1)
+          OR refused_at < now() - make_interval(days => $1)`,
     values: [days],
   })
   return rowCount ?? 0

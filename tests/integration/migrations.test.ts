@@ -62,6 +62,7 @@ describe('migrations', () => {
       '000002_create_sweeper_tables',
       '000003_create_alert_outbox',
       '000004_add_alert_measured_at',
+      '000005_add_alert_event_refused_at',
     ])
 
     const tables = await query<{ table_name: string }>(
@@ -113,7 +114,7 @@ describe('migrations', () => {
       url,
       'SELECT count(*)::int AS count FROM schema_migrations'
     )
-    expect(recorded[0]?.count).toBe(4)
+    expect(recorded[0]?.count).toBe(5)
   })
 
   it('applies each migration once when several runs start at the same time', async () => {
@@ -126,9 +127,10 @@ describe('migrations', () => {
       '000002_create_sweeper_tables',
       '000003_create_alert_outbox',
       '000004_add_alert_measured_at',
+      '000005_add_alert_event_refused_at',
     ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
-    expect(recorded).toHaveLength(4)
+    expect(recorded).toHaveLength(5)
   })
 
   it('leaves nothing half applied when a migration fails', async () => {

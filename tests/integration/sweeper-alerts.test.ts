@@ -215,6 +215,39 @@ describe('sweeper: data-freshness alert', () => {
     ])
   })
 
+  it('sets aside an event the sink refuses for good, so later events still go out', async () => {
+    const logs = capturingLogger()
+    const app = sweeper({ logger: logs })
+    receiver.refuseWith = 400
+    const raising = await app.tick()
+    expect(raising.body.alerts.notifications).toMatchObject({
+      sent: 0,
+      failed: 0,
+      refused: 1,
+      pending: 0,
+      error: 'K_SINK answered 400',
+    })
+    expect(logs.lines).toContainEqual(
+      expect.objectContaining({ level: 'error', refused: 1, error: 'K_SINK answered 400' })
+    )
+
+    receiver.refuseWith = undefined
+    await lastWrite(0)
+    const clearing = await app.tick()
+    expect(clearing.body.alerts.notifications).toMatchObject({ sent: 1, refused: 0, pending: 0 })
+    await app.tick()
+    expect(summary(receiver.accepted)).toEqual([CLEARED])
+    expect(summary(receiver.refused)).toEqual([RAISED])
+    expect(
+      await rows(
+        'SELECT attempts, refused_at IS NOT NULL AS refused, sent_at IS NOT NULL AS sent, last_error FROM pipeline_alert_events ORDER BY id'
+      )
+    ).toEqual([
+      { attempts: 1, refused: true, sent: false, last_error: 'K_SINK answered 400' },
+      { attempts: 1, refused: false, sent: true, last_error: null },
+    ])
+  })
+
   it('logs and stores alerts without K_SINK, and queues no events', async () => {
     const logs = capturingLogger()
     const { body } = await sweeper({ sink: false, logger: logs }).tick()
