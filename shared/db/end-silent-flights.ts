@@ -9,8 +9,15 @@ export interface EndSilentFlightsBatch {
 
 /**
  * Ends one batch of silent flights in one statement, hence one transaction: locks up to
- * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds` of server time (oldest
- * first), sets their open flight's `end_time` to that last contact and deletes the live rows.
+ * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds` (oldest first), sets
+ * their open flight's `end_time` to that last contact and deletes the live rows.
+ *
+ * Silence is measured up to the server's time, or up to the newest data the processor stored
+ * when that is older: while deliveries lag (processor down, KafkaSource behind, a replay from the
+ * earliest offset), an aircraft whose next states are still on their way is not silent, and ending
+ * its flight would split it in two when they arrive. With no data written at all, server time
+ * counts. A single partition lagging behind the others is not covered: its aircraft are measured
+ * against the newest data of any partition.
  *
  * Locking: live rows first, then their flights, the processor's order; SKIP LOCKED leaves rows a
  * processor (or another sweeper) holds to a later batch instead of waiting for them, so the sweeper
@@ -27,7 +34,8 @@ export async function endSilentFlightsBatch(
       WITH silent AS (
         SELECT icao24, flight_uuid, last_contact
           FROM live_flights
-         WHERE last_contact < now() - make_interval(secs => $1)
+         WHERE last_contact < LEAST(now(), (SELECT max(last_data_time) FROM pipeline_status))
+                              - make_interval(secs => $1)
          ORDER BY last_contact
          LIMIT $2
            FOR UPDATE SKIP LOCKED

@@ -84,6 +84,26 @@ describe('sweeper: ending silent flights', () => {
     expect(after.get('cccc01')?.end_time).toEqual(endedBefore)
   })
 
+  it('measures silence up to the newest data while deliveries lag, so late states split nothing', async () => {
+    // Silent for 25 minutes by the clock, but the newest data stored is 30 minutes old: the
+    // aircraft's later states may still be queued.
+    await seedSweeperFlights(database().pool, [{ icao24: 'abc123', silentSeconds: 25 * 60 }])
+    const stored = async (secondsAgo: number) =>
+      database().pool.query(
+        `INSERT INTO pipeline_status (stream, last_event_id, last_data_time, last_write_at)
+         VALUES ('partition:0', 'e', now() - make_interval(secs => $1), now())
+         ON CONFLICT (stream) DO UPDATE SET last_data_time = excluded.last_data_time`,
+        [secondsAgo]
+      )
+    await stored(30 * 60)
+    expect((await sweeper().tick()).body.flightEnd).toMatchObject({ flightsEnded: 0 })
+
+    // The backlog caught up without this aircraft: now it is silent.
+    await stored(5)
+    expect((await sweeper().tick()).body.flightEnd).toMatchObject({ flightsEnded: 1 })
+    expect((await flights()).get('abc123')?.live_last_contact).toBeNull()
+  })
+
   it('deletes a silent live row whose flight was already ended without moving its end_time', async () => {
     await seedSweeperFlights(database().pool, [
       { icao24: 'dddd01', silentSeconds: 5000, ended: true },
