@@ -353,7 +353,7 @@ async function formatStorage(options: {
       const storage = path.join(staging, 'storage')
       const properties = path.join(staging, 'server.properties')
       await writeFile(properties, serverProperties(storage, port, controllerPort))
-      const clusterId = randomBytes(16).toString('base64url')
+      const clusterId = newClusterId()
       const format = await run(
         java,
         [
@@ -780,4 +780,17 @@ if (import.meta.main) {
     console.error(error instanceof Error ? error.message : error)
     process.exit(1)
   })
+}
+
+/**
+ * A cluster id as `kafka-storage random-uuid` makes one: 16 random bytes in base64url, never
+ * starting with '-', which the tool's argument parser would take for an option (1 in 64 ids).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url')
+    if (!id.startsWith('-')) {
+      return id
+    }
+  }
 }
