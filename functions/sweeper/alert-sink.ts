@@ -11,6 +11,7 @@ import {
 import type { Pool, PoolClient } from '../../shared/db/pool.ts'
 import { ALERT_EVENT_SOURCE } from '../../shared/events/pipeline-alert.ts'
 import { toBinaryRequest } from '../../shared/http/binary-request.ts'
+import { isFinalHttpStatus } from '../../shared/http/knative-retry.ts'
 import type { AlertSinkConfig } from './config.ts'
 
 /** Sends one CloudEvent to the sink; throws when the sink does not accept it. */
@@ -37,16 +38,6 @@ export class SinkAnswerError extends Error {
     super(message)
     this.status = status
   }
-}
-
-/** The 4xx answers Knative itself would not retry: sending the same event again cannot help. */
-function isFinalRefusal(err: unknown): boolean {
-  return (
-    err instanceof SinkAnswerError &&
-    err.status >= 400 &&
-    err.status < 500 &&
-    ![404, 408, 409, 429].includes(err.status)
-  )
 }
 
 /** The outbox row as a CloudEvent: its id and time are the transition's, fixed at raise or clear. */
@@ -128,7 +119,7 @@ async function sendQueued(
       await send(toAlertCloudEvent(row, sink.extensions), sink)
     } catch (err) {
       const error = describeSendError(err)
-      if (isFinalRefusal(err)) {
+      if (err instanceof SinkAnswerError && isFinalHttpStatus(err.status)) {
         await recordAlertEventRefused(client, row.id, error)
         refused++
         lastRefusal = error

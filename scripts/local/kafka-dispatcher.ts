@@ -17,12 +17,12 @@ import { Kafka, logLevel } from 'kafkajs'
 
 import { EXTENSION, KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
 import { toBinaryRequest } from '../../shared/http/binary-request.ts'
+import { RETRIED_CLIENT_ERRORS } from '../../shared/http/knative-retry.ts'
 import { recordHeaders, toKafkaRecord } from '../../shared/kafka/binary-record.ts'
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import { fetchConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
 
-const RETRYABLE_STATUSES = new Set([404, 408, 409, 429])
 const MAX_ERROR_DATA_BYTES = 1024
 
 export interface KafkaDispatcherOptions {
@@ -169,7 +169,9 @@ export async function startKafkaDispatcher(
 
 function isRetryable(outcome: Outcome & { ok: false }): boolean {
   return (
-    outcome.status === undefined || outcome.status >= 500 || RETRYABLE_STATUSES.has(outcome.status)
+    outcome.status === undefined ||
+    outcome.status >= 500 ||
+    RETRIED_CLIENT_ERRORS.has(outcome.status)
   )
 }
 

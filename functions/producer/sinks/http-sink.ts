@@ -1,4 +1,5 @@
 import { toBinaryRequest } from '../../../shared/http/binary-request.ts'
+import { isFinalHttpStatus } from '../../../shared/http/knative-retry.ts'
 import type { Logger } from '../../../shared/logger.ts'
 import type { StatesEvent } from '../events.ts'
 import { fetchFailure } from '../opensky-error.ts'
@@ -16,18 +17,6 @@ export interface HttpSinkOptions {
   concurrency?: number
   logger: Logger
   sleep?: (ms: number) => Promise<void>
-}
-
-/** 4xx answers Knative's own senders retry: a sink not ready yet (404), a conflict, overload. */
-const RETRIED_CLIENT_ERRORS = new Set([404, 408, 409, 429])
-
-/**
- * Whether a receiver's answer refuses the event for good: a 4xx other than those Knative retries.
- * 400, 413, 422... come back the same however often the same event is sent.
- * @see https://github.com/knative/specs/blob/main/specs/eventing/data-plane.md
- */
-export function isFinalHttpStatus(status: number): boolean {
-  return status >= 400 && status < 500 && !RETRIED_CLIENT_ERRORS.has(status)
 }
 
 type PostOutcome = { ok: true; bytes: number } | { ok: false; final: boolean; problem: string }
