@@ -1,4 +1,5 @@
 import { insertAlertEvent } from '../../shared/db/alert-events.ts'
+import type { PipelineAlert } from '../../shared/db/alerts.ts'
 import { lockPipelineAlert, updatePipelineAlert } from '../../shared/db/alerts.ts'
 import type { PipelineFreshness } from '../../shared/db/freshness.ts'
 import type { Pool } from '../../shared/db/pool.ts'
@@ -97,6 +98,22 @@ export function evaluateKafkaLag(
       laggingPartitions: lagging.map(({ partition }) => partition),
       partitions: lag.partitions,
     },
+    measuredAt,
+  }
+}
+
+/**
+ * With the lag check off (no KAFKA_BROKERS) a lag alert raised before would stay active forever:
+ * this clears it, keeping the threshold it was raised with.
+ */
+export function lagCheckOff(stored: PipelineAlert, measuredAt: Date): AlertEvaluation {
+  return {
+    name: ALERT_NAME.kafkaLag,
+    active: false,
+    value: null,
+    threshold: stored.threshold ?? 0,
+    message: 'the Kafka lag check is off: KAFKA_BROKERS is not set',
+    details: {},
     measuredAt,
   }
 }

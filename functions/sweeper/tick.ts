@@ -7,12 +7,13 @@ import { readPipelineFreshness } from '../../shared/db/freshness.ts'
 import type { Pool } from '../../shared/db/pool.ts'
 import { deleteExpiredFlightsBatch, pruneProcessedEventsBatch } from '../../shared/db/retention.ts'
 import { insertSweeperRun, pruneSweeperRuns } from '../../shared/db/sweeper-runs.ts'
+import { ALERT_NAME } from '../../shared/events/pipeline-alert.ts'
 import type { PartitionLag } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { AlertDelivery, SendCloudEvent } from './alert-sink.ts'
 import { deliverAlertEvents } from './alert-sink.ts'
 import type { AlertEvaluation } from './alerts.ts'
-import { applyAlert, evaluateFreshness, evaluateKafkaLag } from './alerts.ts'
+import { applyAlert, evaluateFreshness, evaluateKafkaLag, lagCheckOff } from './alerts.ts'
 import type { SweeperConfig } from './config.ts'
 import type { MeasureLag } from './lag-probe.ts'
 import type { SweeperMetrics } from './metrics.ts'
@@ -122,7 +123,17 @@ export async function runTick(
 
   const { lag, lagAlert } = await checkLag(deps)
 
-  const evaluations = lagAlert ? [freshnessAlert, lagAlert] : [freshnessAlert]
+  const evaluations = [freshnessAlert]
+  if (lagAlert) {
+    evaluations.push(lagAlert)
+  } else if (!config.kafka) {
+    const stored = (await listPipelineAlerts(pool)).find(
+      (alert) => alert.name === ALERT_NAME.kafkaLag && alert.active
+    )
+    if (stored) {
+      evaluations.push(lagCheckOff(stored, deps.clock()))
+    }
+  }
   const alerts = await applyAlerts(deps, evaluations)
 
   const retention = await applyRetention(pool, config, withinBudget)

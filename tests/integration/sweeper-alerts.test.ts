@@ -248,6 +248,20 @@ describe('sweeper: data-freshness alert', () => {
     ])
   })
 
+  it('clears a Kafka lag alert left active when the lag check is turned off', async () => {
+    await lastWrite(0)
+    await database().pool.query(
+      `INSERT INTO pipeline_alerts (name, active, value, threshold, raised_at, measured_at)
+       VALUES ('kafka-lag', true, 5000, 1000, now() - interval '1 hour', now() - interval '1 hour')`
+    )
+    const { body } = await sweeper().tick()
+    expect(body.alerts).toMatchObject({ cleared: ['kafka-lag'], active: [] })
+    expect(summary(receiver.accepted)).toEqual([`kafka-lag ${ALERT_CLEARED_EVENT_TYPE}`])
+
+    // Nothing more once it is cleared.
+    expect((await sweeper().tick()).body.alerts).toMatchObject({ cleared: [], active: [] })
+  })
+
   it('logs and stores alerts without K_SINK, and queues no events', async () => {
     const logs = capturingLogger()
     const { body } = await sweeper({ sink: false, logger: logs }).tick()
