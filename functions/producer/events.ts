@@ -1,9 +1,9 @@
 import { CloudEvent } from 'cloudevents'
 
 import { EXTENSION, OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
+import type { StatesEnvelope } from '../../shared/opensky/state-vector.ts'
 import { type BoundingBox, formatBoundingBox } from './bbox.ts'
 import { bucketRows } from './buckets.ts'
-import type { StatesEnvelope } from './opensky-client.ts'
 
 /** What a producer event carries: an OpenSky envelope holding one bucket's rows. */
 export interface StatesEventData {

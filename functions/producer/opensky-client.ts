@@ -1,16 +1,10 @@
 import type { Logger } from '../../shared/logger.ts'
+import type { StatesEnvelope } from '../../shared/opensky/state-vector.ts'
 import { statesEnvelopeSchema } from '../../shared/opensky/state-vector.ts'
 import type { BoundingBox } from './bbox.ts'
 import type { TokenProvider } from './opensky-auth.ts'
 import { fetchFailure, OpenSkyError } from './opensky-error.ts'
 import { backoffDelay, sleep as defaultSleep } from './retry.ts'
-
-/** An OpenSky `/states/all` envelope as received: rows are left exactly as OpenSky sent them. */
-export interface StatesEnvelope {
-  time: number
-  /** null (not []) when nothing matched. */
-  states: unknown[] | null
-}
 
 export type StatesResponse =
   | {
@@ -134,9 +128,8 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
         creditsRemaining,
       }
     }
-    // Keep the parsed rows, not the schema's copy: they go out exactly as received.
-    const envelope = parsed as StatesEnvelope
-    return { kind: 'ok', envelope, body, creditsRemaining }
+    // The rows exactly as received: the schema checks that `states` is an array without copying it.
+    return { kind: 'ok', envelope: result.data, body, creditsRemaining }
   }
 
   return {

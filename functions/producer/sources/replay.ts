@@ -4,9 +4,9 @@ import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
 
 import type { Logger } from '../../../shared/logger.ts'
+import type { StatesEnvelope } from '../../../shared/opensky/state-vector.ts'
 import { statesEnvelopeSchema } from '../../../shared/opensky/state-vector.ts'
 import { statesEventSource } from '../events.ts'
-import type { StatesEnvelope } from '../opensky-client.ts'
 import { type PollResult, shiftEnvelope, type StatesSource } from './source.ts'
 
 const gunzipAsync = promisify(gunzip)
@@ -57,7 +57,7 @@ export async function createReplaySource(options: ReplaySourceOptions): Promise<
       if (!result.success) {
         return { file, envelope: null, problem: 'not an OpenSky states envelope' }
       }
-      return { file, envelope: parsed as StatesEnvelope }
+      return { file, envelope: result.data }
     } catch (err) {
       return { file, envelope: null, problem: String(err) }
     }

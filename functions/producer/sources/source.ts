@@ -1,7 +1,7 @@
+import type { StatesEnvelope } from '../../../shared/opensky/state-vector.ts'
 import { STATE_FIELD } from '../../../shared/opensky/state-vector.ts'
 import type { SourceName } from '../config.ts'
 import type { ProducerErrorKind } from '../metrics.ts'
-import type { StatesEnvelope } from '../opensky-client.ts'
 
 /** What one tick got from a source. Times are unix milliseconds. */
 export type PollResult =
