@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 
 import type { PipelineAlert } from '../../shared/db/alerts.ts'
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
+import type { AlertDelivery } from './alert-sink.ts'
 
 export type TickOutcome = 'ok' | 'kafka_unavailable' | 'database_unavailable' | 'error'
 
@@ -85,15 +86,7 @@ export function createSweeperMetrics(registry: Registry) {
       tickDuration.observe(seconds)
       flightsEnded.inc(ended)
     },
-    recordNotifications({
-      sent,
-      failed,
-      refused,
-    }: {
-      sent: number
-      failed: number
-      refused: number
-    }) {
+    recordNotifications({ sent, failed, refused }: AlertDelivery) {
       alertNotifications.inc({ outcome: 'sent' }, sent)
       alertNotifications.inc({ outcome: 'failed' }, failed)
       alertNotifications.inc({ outcome: 'refused' }, refused)

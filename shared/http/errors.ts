@@ -39,7 +39,8 @@ export interface ErrorBody {
  * The one place that turns exceptions into responses. Database outages become 503 so Knative
  * retries them; data the database refuses becomes 422 (a retry would fail the same way, so the
  * event goes to the dead-letter sink); anything unexpected is a 500 and is logged with its
- * stack. Every error response is logged, so a rejected event leaves a line saying why. Database details (hosts, users) stay in the log: responses carry only the error code.
+ * stack. Every error response is logged, so a rejected event leaves a line saying why. Database
+ * details (hosts, users) stay in the log: responses carry only the error code.
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandler(err, c) {

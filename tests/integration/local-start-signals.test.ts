@@ -28,30 +28,30 @@ async function shutdownLines(logDir: string, name: string): Promise<LogLine[]> {
 describe('npm start in a terminal', () => {
   it('stops on Ctrl-C in order: the producer first, each function once, by SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'skytrail-signals-'))
+    // Its own process group, like a shell's foreground job, so the test can signal the group
+    // as a terminal's Ctrl-C does.
+    const start = spawn(
+      process.execPath,
+      [
+        '--disable-warning=TimeoutNegativeWarning',
+        join(import.meta.dirname, '../../scripts/local/start.ts'),
+        '--source',
+        'simulate',
+        '--logs',
+      ],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: database().url,
+          SKYTRAIL_DATA_DIR: dataDir,
+          PORT: '0',
+          KAFKA_BROKERS: '',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      }
+    )
     try {
-      // Its own process group, like a shell's foreground job, so the test can signal the group
-      // as a terminal's Ctrl-C does.
-      const start = spawn(
-        process.execPath,
-        [
-          '--disable-warning=TimeoutNegativeWarning',
-          join(import.meta.dirname, '../../scripts/local/start.ts'),
-          '--source',
-          'simulate',
-          '--logs',
-        ],
-        {
-          env: {
-            ...process.env,
-            DATABASE_URL: database().url,
-            SKYTRAIL_DATA_DIR: dataDir,
-            PORT: '0',
-            KAFKA_BROKERS: '',
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
-          detached: true,
-        }
-      )
       const exited = new Promise<number | null>((resolve) => start.once('exit', resolve))
       let stderr = ''
       await new Promise<void>((resolve, reject) => {
@@ -84,6 +84,10 @@ describe('npm start in a terminal', () => {
         expect(Date.parse(lines[name]![0]!.time), name).toBeGreaterThanOrEqual(producerStopped)
       }
     } finally {
+      // A failed run leaves nothing behind: the parent and, on its exit, the functions stop.
+      if (start.exitCode === null && start.signalCode === null) {
+        process.kill(-start.pid!, 'SIGTERM')
+      }
       await rm(dataDir, { recursive: true, force: true })
     }
   })
