@@ -29,6 +29,11 @@ const PARTITIONS = 6
 const WAYPOINT_INTERVAL_SECONDS = 300
 const FLIGHT_TIMEOUT_SECONDS = 1200
 const SWEEP_EVERY_SECONDS = 300
+/**
+ * Over HTTP, the functions must not reach for a broker named in the caller's environment (which
+ * they inherit): an empty KAFKA_BROKERS counts as unset.
+ */
+const NO_KAFKA = { KAFKA_BROKERS: '' }
 
 export interface LocalPipelineOptions {
   /** Folder for the embedded database and the logs (default .data). */
@@ -135,11 +140,13 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       start('sweeper', {
         ...common,
         FLIGHT_TIMEOUT_SECONDS: rules.FLIGHT_TIMEOUT_SECONDS,
-        ...(kafka && {
-          KAFKA_BROKERS: kafka.join(','),
-          KAFKA_CONSUMER_GROUP: CONSUMER_GROUP,
-          KAFKA_TOPIC: FLIGHT_RAW_DATA_TOPIC,
-        }),
+        ...(kafka
+          ? {
+              KAFKA_BROKERS: kafka.join(','),
+              KAFKA_CONSUMER_GROUP: CONSUMER_GROUP,
+              KAFKA_TOPIC: FLIGHT_RAW_DATA_TOPIC,
+            }
+          : NO_KAFKA),
       }),
       start('dashboard', { ...common }, options.dashboardPort),
     ])
@@ -149,7 +156,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       KAFKA_PARTITIONS: String(PARTITIONS),
       ...(kafka
         ? { KAFKA_BROKERS: kafka.join(','), KAFKA_TOPIC: FLIGHT_RAW_DATA_TOPIC }
-        : { K_SINK: `${processor.url}/` }),
+        : { ...NO_KAFKA, K_SINK: `${processor.url}/` }),
       SIMULATION_SPEED: String(speed),
       ...(options.aircraft && { SIMULATION_AIRCRAFT: String(options.aircraft) }),
       ...(source === 'replay' && {

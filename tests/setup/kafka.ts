@@ -14,12 +14,12 @@ declare module 'vitest' {
 }
 
 /**
- * Gives the integration tests a Kafka broker: the one in KAFKA_BROKERS if set, else a single-node
+ * Gives the integration tests a Kafka broker: the one in TEST_KAFKA_BROKERS if set, else a single-node
  * KRaft broker started here (scripts/kafka/broker.ts) and stopped after the run. Without Java (or,
  * before the jars are cached, Maven) the Kafka tests are skipped, except under CI=true.
  */
 export default async function setup(project: TestProject) {
-  const external = process.env.KAFKA_BROKERS?.trim()
+  const external = process.env.TEST_KAFKA_BROKERS?.trim()
   if (external) {
     project.provide('kafkaBrokers', external)
     return
@@ -27,7 +27,7 @@ export default async function setup(project: TestProject) {
 
   const missing = missingKafkaTools()
   if (missing.length > 0) {
-    const why = `${missing.join(' and ')} not found on PATH and KAFKA_BROKERS is not set`
+    const why = `${missing.join(' and ')} not found on PATH and TEST_KAFKA_BROKERS is not set`
     if (process.env.CI === 'true') {
       throw new Error(`Kafka tests need a broker under CI=true: ${why}`)
     }

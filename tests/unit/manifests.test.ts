@@ -730,6 +730,35 @@ describe('database and migrations', () => {
     expect(wave(findByName(jobs, 'db-roles'))).toBeLessThan(wave(findByName(jobs, 'db-migrate')))
   })
 
+  it('syncs what a hook Job mounts or reads in an earlier wave than the Job, so it exists when the Job starts', () => {
+    // Argo CD starts a wave only once the one before is healthy: a Job that waits on a ConfigMap
+    // of its own wave or a later one never becomes healthy, and the sync never gets there.
+    const hookJobs = ownManifests.filter(
+      ({ resource }) =>
+        resource.kind === 'Job' && resource.metadata.annotations?.['argocd.argoproj.io/hook']
+    )
+    expect(hookJobs).toHaveLength(2)
+    for (const { file, resource: job } of hookJobs) {
+      const referenced = new Set(
+        [...JSON.stringify(podTemplate(job).spec).matchAll(/"name":"([^"]+)"/g)].map((m) => m[1])
+      )
+      const inputs = ownManifests.filter(
+        ({ file: other, resource }) =>
+          dirname(other) === dirname(file) &&
+          (resource.kind === 'ConfigMap' || resource.kind === 'Secret') &&
+          referenced.has(resource.metadata.name)
+      )
+      for (const { resource: input } of inputs) {
+        expect(
+          wave(input),
+          `${input.kind} ${input.metadata.name} before Job ${job.metadata.name}`
+        ).toBeLessThan(wave(job))
+      }
+    }
+    const rolesJob = hookJobs.find(({ resource }) => resource.metadata.name === 'db-roles')
+    expect(JSON.stringify(podTemplate(rolesJob!.resource).spec)).toContain('"name":"db-roles"')
+  })
+
   it('gives the migration Job the migrate image and the read-write DATABASE_URL', () => {
     const [container] = podTemplate(findByName(jobs, 'db-migrate')).spec.containers
     expect(container?.image).toBe('skytrail-migrate')
@@ -987,7 +1016,7 @@ describe('GitHub workflows', () => {
     expect(job.services?.postgres?.options).toContain('pg_isready')
     expect(job.services?.kafka?.image).toBe('apache/kafka:4.3.1')
     expect(job.env?.CI).toBe('true')
-    expect(job.env?.KAFKA_BROKERS).toBe('localhost:9092')
+    expect(job.env?.TEST_KAFKA_BROKERS).toBe('localhost:9092')
     expect(job.env?.TEST_DATABASE_URL).toMatch(/^postgres:\/\/.*@localhost:5432\//)
   })
 })
