@@ -236,8 +236,8 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const rows = await searchFlights(pool, {
       callsign: query.callsign,
       icao24: query.icao24,
-      from: query.from,
-      to: query.to,
+      from: query.from?.text,
+      to: query.to?.text,
       after: query.cursor,
       limit: query.limit + 1,
     })

@@ -65,7 +65,7 @@ describe('dashboard query parameters', () => {
   })
 
   it('accepts the last second of the year 9999 as Unix seconds', () => {
-    expect(parseQuery(flightsQuerySchema, { to: '253402300799' }).to?.toISOString()).toBe(
+    expect(parseQuery(flightsQuerySchema, { to: '253402300799' }).to?.text).toBe(
       '9999-12-31T23:59:59.000Z'
     )
   })
@@ -83,9 +83,39 @@ describe('dashboard query parameters', () => {
       from: '2026-05-01T12:00:00+02:00',
       to: '1777640400',
     })
-    expect(parsed.from?.toISOString()).toBe('2026-05-01T10:00:00.000Z')
-    expect(parsed.to?.toISOString()).toBe('2026-05-01T13:00:00.000Z')
+    expect(parsed.from).toEqual({ text: '2026-05-01T12:00:00+02:00', micros: 1777629600000000n })
+    expect(parsed.to).toEqual({ text: '2026-05-01T13:00:00.000Z', micros: 1777640400000000n })
     expect(() => parseQuery(flightsQuerySchema, { from: '2026-05-01T12:00:00' })).toThrow(/from/)
+  })
+
+  it('keeps microseconds, which PostgreSQL stores and a Date would cut', () => {
+    const parsed = parseQuery(flightsQuerySchema, {
+      from: '2026-05-01T10:00:00.0001Z',
+      to: '2026-05-01T10:00:00.000101Z',
+    })
+    expect(parsed.from).toEqual({ text: '2026-05-01T10:00:00.0001Z', micros: 1777629600000100n })
+    expect(parsed.to?.micros).toBe(1777629600000101n)
+    expect(() =>
+      parseQuery(flightsQuerySchema, {
+        from: '2026-05-01T10:00:00.000101Z',
+        to: '2026-05-01T10:00:00.0001Z',
+      })
+    ).toThrow(/to: must be later than from/)
+    expect(() => parseQuery(flightsQuerySchema, { from: '2026-05-01T10:00:00.0000001Z' })).toThrow(
+      /from: .*at most 6 decimals/
+    )
+  })
+
+  it('accepts the longest callsign the processor stores, and any case', () => {
+    expect(parseQuery(flightsQuerySchema, { callsign: 'x'.repeat(32) }).callsign).toBe(
+      'X'.repeat(32)
+    )
+    expect(() => parseQuery(flightsQuerySchema, { callsign: 'x'.repeat(33) })).toThrow(
+      /callsign: must be at most 32 characters/
+    )
+    expect(() => parseQuery(flightsQuerySchema, { callsign: 'DLH\u0007' })).toThrow(
+      /callsign: must not contain control characters/
+    )
   })
 
   it('names every bad parameter in one 400', () => {
@@ -102,12 +132,30 @@ describe('dashboard query parameters', () => {
     }
   })
 
+  it.each([
+    ',,,',
+    '0,0,,10',
+    '500,0,-500,10',
+    '0,0,-181,10',
+    '0x10,0,20,10',
+    '1e1,0,20,10',
+    '-,0,1,1',
+  ])('rejects bbox=%s: every part a decimal number of degrees in range', (bbox) => {
+    expect(() => parseQuery(liveQuerySchema, { bbox })).toThrow(/bbox: must be/)
+  })
+
   it('parses a bounding box in GeoJSON order, also across the antimeridian', () => {
     expect(parseQuery(liveQuerySchema, { bbox: '170,-20,-170,10' }).bbox).toEqual({
       west: 170,
       south: -20,
       east: -170,
       north: 10,
+    })
+    expect(parseQuery(liveQuerySchema, { bbox: ' -180, -90.0, 180 ,+90' }).bbox).toEqual({
+      west: -180,
+      south: -90,
+      east: 180,
+      north: 90,
     })
     expect(() => parseQuery(liveQuerySchema, { bbox: '0,0,10,100' })).toThrow(/bbox/)
     expect(() => parseQuery(liveQuerySchema, { bbox: ['0,0,1,1', '0,0,2,2'] })).toThrow(

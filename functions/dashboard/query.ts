@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { FlightKey } from '../../shared/db/flight-search.ts'
 import type { BoundingBox } from '../../shared/db/live-aircraft.ts'
 import { BadRequestError } from '../../shared/http/errors.ts'
+import { MAX_CALLSIGN_LENGTH } from '../../shared/opensky/state-vector.ts'
 
 export const MAX_FLIGHTS_LIMIT = 500
 export const DEFAULT_FLIGHTS_LIMIT = 50
@@ -24,34 +25,59 @@ export const uuidSchema = z
 const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z')
 const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z')
 
-/** An instant as ISO 8601 with an offset (`2026-05-01T12:00:00Z`) or as Unix seconds. */
-const instantSchema = z.string().transform((value, ctx) => {
-  const date = /^\d{1,12}$/.test(value)
-    ? new Date(Number(value) * 1000)
-    : z.iso.datetime({ offset: true }).safeParse(value).success
-      ? new Date(value)
-      : null
-  if (date === null || Number.isNaN(date.getTime())) {
+/**
+ * An instant as the API read it: `text` for PostgreSQL (`$n::timestamptz`), which keeps the
+ * microseconds a JavaScript Date would cut, and the same instant in microseconds to compare.
+ */
+export interface Instant {
+  text: string
+  micros: bigint
+}
+
+/** Fractions of a second beyond the milliseconds a Date keeps (PostgreSQL keeps microseconds). */
+const FRACTION = /T[\d:]+\.(\d+)/
+
+/**
+ * An instant as ISO 8601 with an offset (`2026-05-01T12:00:00Z`, at most microseconds) or as
+ * Unix seconds.
+ */
+const instantSchema = z.string().transform((value, ctx): Instant => {
+  const isUnixSeconds = /^\d{1,12}$/.test(value)
+  const fraction = isUnixSeconds ? '' : (FRACTION.exec(value)?.[1] ?? '')
+  const ms = isUnixSeconds
+    ? Number(value) * 1000
+    : z.iso.datetime({ offset: true }).safeParse(value).success && fraction.length <= 6
+      ? Date.parse(value)
+      : Number.NaN
+  if (Number.isNaN(ms)) {
     ctx.addIssue({
       code: 'custom',
-      message: 'must be an ISO 8601 time with offset (2026-05-01T12:00:00Z) or Unix seconds',
+      message:
+        'must be an ISO 8601 time with offset (2026-05-01T12:00:00Z, at most 6 decimals) or Unix seconds',
     })
     return z.NEVER
   }
-  if (date.getTime() < EARLIEST_INSTANT || date.getTime() > LATEST_INSTANT) {
+  if (ms < EARLIEST_INSTANT || ms > LATEST_INSTANT) {
     ctx.addIssue({ code: 'custom', message: 'must lie between the years 0001 and 9999 (UTC)' })
     return z.NEVER
   }
-  return date
+  return {
+    text: isUnixSeconds ? new Date(ms).toISOString() : value,
+    // Date.parse keeps the first three decimals; the next three are the microseconds.
+    micros: BigInt(ms) * 1000n + BigInt(fraction.slice(3).padEnd(3, '0')),
+  }
 })
+
+/** A coordinate in plain decimal notation: `Number()` would also read '', '0x10' and '1e2'. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/
 
 /** `bbox=west,south,east,north` in degrees (GeoJSON order); west > east crosses 180°. */
 const bboxSchema = z.string().transform((value, ctx): BoundingBox => {
-  const parts = value.split(',').map((part) => Number(part.trim()))
-  const [west, south, east, north] = parts
+  const texts = value.split(',').map((part) => part.trim())
+  const [west, south, east, north] = texts.map(Number)
   const valid =
-    parts.length === 4 &&
-    parts.every(Number.isFinite) &&
+    texts.length === 4 &&
+    texts.every((text) => DECIMAL.test(text)) &&
     south !== undefined &&
     north !== undefined &&
     west !== undefined &&
@@ -59,12 +85,12 @@ const bboxSchema = z.string().transform((value, ctx): BoundingBox => {
     south >= -90 &&
     north <= 90 &&
     south <= north &&
-    west >= -180 &&
-    east <= 180
+    [west, east].every((longitude) => longitude >= -180 && longitude <= 180)
   if (!valid) {
     ctx.addIssue({
       code: 'custom',
-      message: 'must be west,south,east,north in degrees with south <= north',
+      message:
+        'must be west,south,east,north as decimal degrees, longitudes -180 to 180, latitudes -90 to 90, south <= north',
     })
     return z.NEVER
   }
@@ -131,8 +157,8 @@ const callsignSearchSchema = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(16, 'must be at most 16 characters')
-  .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII')
+  .max(MAX_CALLSIGN_LENGTH, `must be at most ${MAX_CALLSIGN_LENGTH} characters`)
+  .regex(/^\P{Cc}+$/u, 'must not contain control characters')
   .transform((value) => value.toUpperCase())
 
 export const flightsQuerySchema = z
@@ -154,7 +180,7 @@ export const flightsQuerySchema = z
       .default(DEFAULT_FLIGHTS_LIMIT),
     cursor: cursorSchema.optional(),
   })
-  .refine((query) => !query.from || !query.to || query.from < query.to, {
+  .refine((query) => !query.from || !query.to || query.from.micros < query.to.micros, {
     message: 'must be later than from',
     path: ['to'],
   })

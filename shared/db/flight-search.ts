@@ -13,13 +13,13 @@ export interface FlightKey {
 }
 
 export interface FlightSearch {
-  /** Callsign prefix, matched case-sensitively as stored (callsigns are upper case). */
+  /** Callsign prefix, matched case-sensitively as stored (the processor stores upper case). */
   callsign?: string
   icao24?: string
-  /** Flights that started at or after this time. */
-  from?: Date
-  /** Flights that started before this time. */
-  to?: Date
+  /** Flights that started at or after this time (text PostgreSQL reads as timestamptz). */
+  from?: string
+  /** Flights that started before this time (text PostgreSQL reads as timestamptz). */
+  to?: string
   limit: number
   /** Continue after this flight. */
   after?: FlightKey
@@ -67,10 +67,10 @@ export async function searchFlights(
     conditions.push(`icao24 = ${param(search.icao24)}`)
   }
   if (search.from !== undefined) {
-    conditions.push(`start_time >= ${param(search.from)}`)
+    conditions.push(`start_time >= ${param(search.from)}::timestamptz`)
   }
   if (search.to !== undefined) {
-    conditions.push(`start_time < ${param(search.to)}`)
+    conditions.push(`start_time < ${param(search.to)}::timestamptz`)
   }
   if (search.after !== undefined) {
     const start = param(search.after.startTime)

@@ -61,6 +61,12 @@ describe('OpenSky state vectors', () => {
     expect(parse([...ROW, 6, 'additional_unused']).category).toBe(6)
   })
 
+  it('upper-cases the callsign, so a search finds it in any case a receiver reported', () => {
+    const row = [...ROW]
+    row[1] = 'n123ab  '
+    expect(parse(row).callsign).toBe('N123AB')
+  })
+
   it('maps an empty callsign to null', () => {
     const row = [...ROW]
     row[1] = '        '

@@ -41,6 +41,8 @@ export const STATE_FIELD = Object.freeze({
 })
 
 export const MIN_STATE_FIELDS = 17
+/** The longest callsign kept (OpenSky's are 8 characters, space-padded). */
+export const MAX_CALLSIGN_LENGTH = 32
 
 type StateField = keyof typeof STATE_FIELD
 
@@ -116,7 +118,7 @@ const measurement = (field: StateField) =>
  */
 const FIELD_RULES: readonly FieldRule[] = [
   rule('icao24', 'icao24', '6 hex digits'),
-  nullableText('callsign', 32),
+  nullableText('callsign', MAX_CALLSIGN_LENGTH),
   nullableText('originCountry', 128),
   rule('timePosition', 'integer', 'whole Unix seconds, or null', {
     max: MAX_UNIX_SECONDS,
@@ -194,7 +196,8 @@ export function parseStateVector(row: unknown): StateVectorResult {
     ok: true,
     state: {
       icao24: (values[STATE_FIELD.icao24] as string).toLowerCase(),
-      callsign: callsign?.trim() || null,
+      // Upper case, as ICAO writes them, so a search matches whatever case a receiver reported.
+      callsign: callsign?.trim().toUpperCase() || null,
       originCountry: values[STATE_FIELD.originCountry] as string | null,
       timePosition: values[STATE_FIELD.timePosition] as number | null,
       lastContact: values[STATE_FIELD.lastContact] as number,

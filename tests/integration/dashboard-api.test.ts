@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -195,6 +196,8 @@ describe('GET /api/live', () => {
     ['bbox=1,2,3', 'bbox'],
     ['bbox=0,50,10,40', 'bbox'],
     ['bbox=a,b,c,d', 'bbox'],
+    ['bbox=,,,', 'bbox'],
+    ['bbox=500,0,-500,10', 'bbox'],
     ['since=5', 'unknown query parameter since'],
   ])('rejects %s with 400 naming the parameter', async (query, named) => {
     const { status, body } = await getJson<ErrorResponse>(`/api/live?${query}`)
@@ -296,6 +299,38 @@ describe('GET /api/flights', () => {
       `/api/flights?icao24=4a09ab&from=${Date.parse(from) / 1000}&to=${Date.parse(to) / 1000}&limit=500`
     )
     expect(unix.body.flights).toEqual(ranged.body.flights)
+  })
+
+  it('bounds the time range to the microsecond, as PostgreSQL stores start times', async () => {
+    const writer = getDatabase().pool
+    const ids = [randomUUID(), randomUUID(), randomUUID()]
+    await writer.query(
+      `INSERT INTO flight_histories (flight_uuid, icao24, start_time, end_time)
+       SELECT id, 'abcdef', start, start + interval '1 hour'
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS f(id, start)`,
+      [
+        ids,
+        [
+          '2026-05-01 10:00:00+00',
+          '2026-05-01 10:00:00.000001+00',
+          '2026-05-01 10:00:00.000002+00',
+        ],
+      ]
+    )
+    try {
+      const search = async (range: string) =>
+        (await getJson<FlightsResponse>(`/api/flights?icao24=abcdef&${range}`)).body.flights.map(
+          (f) => f.flightUuid
+        )
+      // Newest start first.
+      expect(await search('from=2026-05-01T10:00:00.000001Z')).toEqual([ids[2], ids[1]])
+      expect(
+        await search('from=2026-05-01T10:00:00.000001Z&to=2026-05-01T10:00:00.000002Z')
+      ).toEqual([ids[1]])
+      expect(await search('to=2026-05-01T12:00:00.000001%2B02:00')).toEqual([ids[0]])
+    } finally {
+      await writer.query('DELETE FROM flight_histories WHERE flight_uuid = ANY($1)', [ids])
+    }
   })
 
   it.each([
