@@ -18,8 +18,12 @@ const NETWORK_ERROR_CODES = new Set([
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57P']
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014'])
 
+/** node-postgres's error for a query the server did not answer within `query_timeout`. */
+export const READ_TIMEOUT_MESSAGE = 'Query read timeout'
+
 /** Messages node-postgres uses for pool and connection failures that carry no code. */
 const TRANSIENT_MESSAGES = [
+  READ_TIMEOUT_MESSAGE,
   'timeout exceeded when trying to connect',
   'Connection terminated',
   'connection timeout',

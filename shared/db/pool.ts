@@ -1,7 +1,7 @@
 import pg from 'pg'
 
 import type { Logger } from '../logger.ts'
-import { isRetryableTransactionError } from './errors.ts'
+import { isRetryableTransactionError, READ_TIMEOUT_MESSAGE } from './errors.ts'
 
 export type Pool = pg.Pool
 export type PoolClient = pg.PoolClient
@@ -22,14 +22,26 @@ export interface PoolOptions {
   readOnly?: boolean
 }
 
+/**
+ * How much longer than the server's statement timeout a client waits for an answer. The server
+ * ends a slow statement itself; this only catches a server that went silent (a frozen host, a
+ * network partition without a reset), which would otherwise hold a request forever.
+ */
+const READ_TIMEOUT_MARGIN_MS = 2_000
+
 export function createPool(connectionString: string, options: PoolOptions): Pool {
+  const statementTimeout = options.statementTimeoutMillis ?? 60_000
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMillis ?? 60_000,
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + READ_TIMEOUT_MARGIN_MS,
+    // The kernel probes an idle connection, so one to a vanished host fails instead of lingering.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   })
   // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -56,9 +68,14 @@ export async function withTransaction<T>(
       await client.query('COMMIT')
       return result
     } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
-      })
+      if (err instanceof Error && err.message === READ_TIMEOUT_MESSAGE) {
+        // The server stopped answering: a ROLLBACK would only wait as long again.
+        broken = err
+      } else {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+        })
+      }
       if (attempt >= attempts || !isRetryableTransactionError(err)) {
         throw err
       }
