@@ -254,4 +254,81 @@ describe.skipIf(!available && process.env.CI !== 'true')('dashboard in headless 
     expect(foreignRequests).toEqual([])
     expect(problems).toEqual([])
   })
+
+  // The tests below make requests slow or fail on purpose, so they come after the check above.
+
+  /** Holds each next-page request of the flight search for `ms` before it goes out. */
+  const slowNextPages = (ms: number) =>
+    page.route(/\/api\/flights\?.*cursor=/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      await route.continue().catch(() => {}) // the page may have cancelled it meanwhile
+    })
+
+  it('loads the next page of flights once, however often More is clicked meanwhile', async () => {
+    await page.click('[data-tab="flights"]')
+    await page.fill('#flight-search input[name="callsign"]', '')
+    await page.fill('#flight-search input[name="icao24"]', '')
+    await page.click('#flight-search button[type="submit"]')
+    const results = page.locator('#flight-results li[data-flight]')
+    await expect.poll(() => results.count()).toBe(50)
+    await slowNextPages(800)
+    try {
+      await page.click('#flight-more')
+      await page.click('#flight-more', { force: true })
+      await expect.poll(() => results.count()).toBe(100)
+      await page.waitForTimeout(1200)
+      const ids = await results.evaluateAll((items) =>
+        items.map((item) => (item as HTMLElement).dataset.flight)
+      )
+      expect(ids).toHaveLength(100)
+      expect(new Set(ids).size).toBe(100)
+    } finally {
+      await page.unrouteAll()
+    }
+  })
+
+  it('drops a page of the previous search that arrives after a new search', async () => {
+    await page.fill('#flight-search input[name="callsign"]', '')
+    await page.click('#flight-search button[type="submit"]')
+    const results = page.locator('#flight-results li[data-flight]')
+    await expect.poll(() => results.count()).toBe(50)
+    await slowNextPages(800)
+    try {
+      await page.click('#flight-more')
+      await page.fill('#flight-search input[name="callsign"]', 'sky1')
+      await page.click('#flight-search button[type="submit"]')
+      await expect.poll(() => results.count()).toBe(15)
+      await page.waitForTimeout(1200)
+      const callsigns = await page
+        .locator('#flight-results li[data-flight] .callsign')
+        .allInnerTexts()
+      expect(callsigns).toHaveLength(15)
+      expect(callsigns.every((callsign) => callsign.startsWith('SKY1'))).toBe(true)
+    } finally {
+      await page.unrouteAll()
+    }
+  })
+
+  it('says so in the summary when the server stops answering, and recovers', async () => {
+    const summary = page.locator('#summary')
+    await expect.poll(() => summary.textContent()).toContain('aircraft')
+    await page.route(/\/api\/(live|status)/, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'database unavailable' }),
+      })
+    )
+    try {
+      await expect
+        .poll(() => summary.textContent(), { timeout: 5000 })
+        .toContain('no answer from the server: database unavailable')
+      expect(await summary.getAttribute('class')).toContain('bad')
+      // The aircraft last received stay on the map and in the count.
+      expect(await summary.textContent()).toContain(`${AIRCRAFT} aircraft`)
+    } finally {
+      await page.unrouteAll()
+    }
+    await expect.poll(() => summary.textContent(), { timeout: 5000 }).not.toContain('no answer')
+  })
 })

@@ -11,18 +11,38 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * How long a request may take. The server answers 503 well within this when its database is
+ * slow; without a limit, one request lost on the way would stop the polling loop for good.
+ */
+const REQUEST_TIMEOUT_MS = 20_000
+
+/** Aborts after the request timeout, or earlier when `signal` does. */
+function timeoutSignal(signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+  return signal ? AbortSignal.any([signal, timeout]) : timeout
+}
+
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: 'application/json' }, signal })
+  const response = await fetch(path, {
+    headers: { Accept: 'application/json' },
+    signal: timeoutSignal(signal),
+  })
   if (!response.ok) {
-    let message = `HTTP ${response.status}`
-    try {
-      message = ((await response.json()) as ErrorResponse).error || message
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(response.status, message)
+    throw await apiError(response)
   }
   return (await response.json()) as T
+}
+
+/** The error of a failed answer, with the server's message when it sent one. */
+async function apiError(response: Response): Promise<ApiError> {
+  let message = `HTTP ${response.status}`
+  try {
+    message = ((await response.json()) as ErrorResponse).error || message
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(response.status, message)
 }
 
 /**
@@ -44,12 +64,16 @@ export class LiveFeed {
     if (this.etag) {
       headers['If-None-Match'] = this.etag
     }
-    const response = await fetch('/api/live', { headers, cache: 'no-store' })
+    const response = await fetch('/api/live', {
+      headers,
+      cache: 'no-store',
+      signal: timeoutSignal(),
+    })
     if (response.status === 304) {
       return null
     }
     if (!response.ok) {
-      throw new ApiError(response.status, `live aircraft: HTTP ${response.status}`)
+      throw await apiError(response)
     }
     const body = (await response.json()) as LiveResponse
     this.etag = response.headers.get('ETag')

@@ -13,15 +13,23 @@ export class FlightSearch {
   private readonly error = byId('flight-error')
   private query = new URLSearchParams()
   private nextCursor: string | null = null
+  /** The page being loaded: a new search cancels it, and More waits for it. */
+  private pending: AbortController | null = null
 
   constructor(onPick: (flightUuid: string) => void) {
     this.form.addEventListener('submit', (event) => {
       event.preventDefault()
+      this.pending?.abort()
       this.query = this.readForm()
       this.results.replaceChildren()
       void this.load(null)
     })
-    this.more.addEventListener('click', () => void this.load(this.nextCursor))
+    this.more.addEventListener('click', () => {
+      // A second click while the page loads would ask for the same cursor again.
+      if (!this.pending) {
+        void this.load(this.nextCursor)
+      }
+    })
     this.results.addEventListener('click', (event) => {
       const item = (event.target as HTMLElement).closest<HTMLElement>('[data-flight]')
       if (item?.dataset.flight) {
@@ -64,8 +72,17 @@ export class FlightSearch {
       query.set('cursor', cursor)
     }
     this.error.textContent = ''
+    const request = new AbortController()
+    this.pending = request
+    this.more.disabled = true
     try {
-      const page = await getJson<FlightsResponse>(`/api/flights?${query.toString()}`)
+      const page = await getJson<FlightsResponse>(
+        `/api/flights?${query.toString()}`,
+        request.signal
+      )
+      if (request.signal.aborted) {
+        return
+      }
       this.nextCursor = page.nextCursor
       this.more.hidden = page.nextCursor === null
       this.results.append(...page.flights.map((flight) => this.item(flight)))
@@ -73,9 +90,17 @@ export class FlightSearch {
         this.results.append(el('li', { class: 'muted' }, 'No flights found.'))
       }
     } catch (err) {
+      if (request.signal.aborted) {
+        return // a newer search replaced this one
+      }
       // The API names the bad parameter; shown as text.
       this.error.textContent = err instanceof Error ? err.message : String(err)
       this.more.hidden = true
+    } finally {
+      if (this.pending === request) {
+        this.pending = null
+        this.more.disabled = false
+      }
     }
   }
 

@@ -142,8 +142,12 @@ function reportError(err: unknown): void {
   console.error(err)
 }
 
+function describeFailure(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 const feed = new LiveFeed()
-let lastStatus: StatusResponse | null = null
+let lastStatus: { status: StatusResponse; receivedAt: number } | null = null
 
 async function refresh(): Promise<void> {
   // The new frame replaces the old one only once it is fully decoded: no blank map in between.
@@ -164,13 +168,20 @@ async function refresh(): Promise<void> {
     reportError(live.reason)
   }
   if (status.status === 'fulfilled') {
-    lastStatus = status.value
+    lastStatus = { status: status.value, receivedAt: Date.now() }
   } else {
     reportError(status.reason)
   }
-  if (lastStatus) {
-    renderStatus(lastStatus, fleet.count)
-  }
+  // The map keeps the last aircraft it got; the summary says when they stopped coming.
+  const failed = [live, status].find((result) => result.status === 'rejected')
+  renderStatus(
+    {
+      status: lastStatus?.status ?? null,
+      receivedSecondsAgo: lastStatus ? (Date.now() - lastStatus.receivedAt) / 1000 : 0,
+      failure: failed ? describeFailure(failed.reason) : null,
+    },
+    fleet.count
+  )
   await details.update().catch(reportError)
 }
 

@@ -17,10 +17,35 @@ function describeLag(status: StatusResponse): string {
   return `${formatCount(lag.total)} records${partitions ? ` (${partitions})` : ''}`
 }
 
+export interface StatusView {
+  /** The newest status the server gave, if any. */
+  status: StatusResponse | null
+  /** Seconds since that status arrived: its ages go on growing while the server is away. */
+  receivedSecondsAgo: number
+  /** Why the latest refresh got no answer, or null when it did. */
+  failure: string | null
+}
+
+const older = (age: number | null, seconds: number) => (age === null ? null : age + seconds)
+
 /** The status tab and the one-line summary in the top bar. */
-export function renderStatus(status: StatusResponse, aircraftShown: number): void {
-  const freshness = status.freshness
-  const sweep = status.lastSweep
+export function renderStatus(view: StatusView, aircraftShown: number): void {
+  const summary = byId('summary')
+  const unreachable = view.failure === null ? [] : [`no answer from the server: ${view.failure}`]
+  if (!view.status) {
+    summary.textContent = unreachable.join('') || 'Loading…'
+    summary.classList.toggle('bad', unreachable.length > 0)
+    return
+  }
+  const status = view.status
+  const freshness = {
+    ...status.freshness,
+    ageSeconds: older(status.freshness.ageSeconds, view.receivedSecondsAgo),
+  }
+  const sweep = status.lastSweep && {
+    ...status.lastSweep,
+    ageSeconds: older(status.lastSweep.ageSeconds, view.receivedSecondsAgo),
+  }
   const freshnessText = freshness.lastWriteAt
     ? `${formatAge(freshness.ageSeconds)}${freshness.stale ? ' (stale)' : ''}`
     : 'no data written yet'
@@ -54,6 +79,7 @@ export function renderStatus(status: StatusResponse, aircraftShown: number): voi
   )
 
   const parts = [
+    ...unreachable,
     `${formatCount(aircraftShown)} aircraft`,
     freshness.lastWriteAt ? `data ${formatAge(freshness.ageSeconds)}` : 'no data yet',
   ]
@@ -64,7 +90,9 @@ export function renderStatus(status: StatusResponse, aircraftShown: number): voi
   if (status.alerts.length > 0) {
     parts.push(`${status.alerts.length} alert${status.alerts.length === 1 ? '' : 's'}`)
   }
-  const summary = byId('summary')
   summary.textContent = parts.join(' · ')
-  summary.classList.toggle('bad', freshness.stale || status.alerts.length > 0)
+  summary.classList.toggle(
+    'bad',
+    unreachable.length > 0 || freshness.stale || status.alerts.length > 0
+  )
 }
