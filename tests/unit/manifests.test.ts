@@ -823,6 +823,14 @@ describe('images: Dockerfile, workflow and kustomizations agree', () => {
     expect(update.env?.IMAGES?.split(' ').sort()).toEqual(imagesMatrix())
   })
 
+  it('builds no images for a push that only changes gitops/, which no image contains', () => {
+    // Image Updater's write-back commits would otherwise rebuild every image once more.
+    const on = readWorkflow('images.yml').on as { push?: { 'paths-ignore'?: string[] } }
+    expect(on.push?.['paths-ignore']).toEqual(['gitops/**'])
+    const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n')
+    expect(dockerignore).toContain('gitops')
+  })
+
   it('maps each image to ghcr.io/<owner>/skytrail-<image> in the dev overlays', () => {
     const overlays = walk(join(root, 'gitops/overlays'), (file) =>
       file.endsWith(`/${KUSTOMIZATION}`)
