@@ -74,8 +74,15 @@ function weakEtag(data: string): string {
   return `W/"${createHash('sha1').update(data).digest('base64url')}"`
 }
 
+/** If-None-Match's weak comparison (RFC 9110, 13.1.2): `*`, or a tag with the same opaque part. */
 function etagMatches(header: string | undefined, etag: string): boolean {
-  return header !== undefined && header.split(',').some((candidate) => candidate.trim() === etag)
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+  return (
+    header !== undefined &&
+    header
+      .split(',')
+      .some((candidate) => candidate.trim() === '*' || opaque(candidate) === opaque(etag))
+  )
 }
 
 function toFlightListItem(flight: FlightRow, waypointCount: number): FlightListItem {
@@ -266,8 +273,9 @@ export function apiRoutes(deps: ApiDeps): Hono {
     })
   })
 
-  api.get('/status', async (c) => {
-    parseQuery(z.strictObject({}), c.req.queries())
+  // Shared like /api/live: every viewer polls the status as often as the aircraft.
+  const sharedStatus = createSharedLoader<StatusResponse>(config.liveCacheMs)
+  const loadStatus = async (): Promise<StatusResponse> => {
     const now = clock()
     const [freshness, overview] = await Promise.all([
       readPipelineFreshness(pool),
@@ -276,7 +284,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     const ageSeconds =
       freshness.ageSeconds === null ? null : Math.max(0, Math.round(freshness.ageSeconds))
     const sweep = overview.lastSweep
-    const body: StatusResponse = {
+    return {
       time: now.toISOString(),
       freshness: {
         lastWriteAt: freshness.lastWriteAt?.toISOString() ?? null,
@@ -306,6 +314,11 @@ export function apiRoutes(deps: ApiDeps): Hono {
         raisedAt: alert.raisedAt?.toISOString() ?? null,
       })),
     }
+  }
+
+  api.get('/status', async (c) => {
+    parseQuery(z.strictObject({}), c.req.queries())
+    const body = await sharedStatus('', loadStatus)
     c.header('Cache-Control', 'no-cache')
     return c.json(body)
   })

@@ -143,6 +143,11 @@ describe('GET /api/live', () => {
     expect(again.status).toBe(304)
     const other = await app.request('/api/live', { headers: { 'If-None-Match': 'W/"old"' } })
     expect(other.status).toBe(200)
+    // If-None-Match compares weakly (RFC 9110, 13.1.2): a proxy may have dropped the W/.
+    for (const header of [etag!.slice(2), `"old", ${etag!}`, '*']) {
+      const matched = await app.request('/api/live', { headers: { 'If-None-Match': header } })
+      expect(matched.status, header).toBe(304)
+    }
   })
 
   it('answers 304 for unchanged data although the clock moved and the answer was rebuilt', async () => {
@@ -436,6 +441,31 @@ describe('GET /api/flights/:uuid', () => {
 })
 
 describe('GET /api/status', () => {
+  it('answers viewers polling at once with one set of queries', async () => {
+    let queries = 0
+    const counting = new Proxy(pool, {
+      get(target, property, receiver) {
+        if (property === 'query') {
+          return (...args: Parameters<Pool['query']>) => {
+            queries++
+            return target.query(...args)
+          }
+        }
+        return Reflect.get(target, property, receiver) as unknown
+      },
+    })
+    const config = loadConfig({ DATABASE_URL: getDatabase().url, DASHBOARD_LIVE_CACHE_MS: '1000' })
+    const shared = createApp({ config, logger: silentLogger, pool: counting, assets: ASSETS })
+    await shared.request('/api/status')
+    const perViewer = queries
+    expect(perViewer).toBeGreaterThan(0)
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, async () => shared.request('/api/status'))
+    )
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200])
+    expect(queries).toBe(perViewer)
+  })
+
   it('reports freshness, counts, the last sweep with its lag, and active alerts', async () => {
     const database = getDatabase()
     const lastWriteAt = new Date(Date.now() - 60_000)
