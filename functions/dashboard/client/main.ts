@@ -185,9 +185,21 @@ async function refresh(): Promise<void> {
   await details.update().catch(reportError)
 }
 
+/** The refresh in flight, if any: two at once could draw the older answer last. */
+let refreshing: Promise<void> | null = null
+
+function refreshOnce(): Promise<void> {
+  refreshing ??= refresh()
+    .catch(reportError)
+    .finally(() => {
+      refreshing = null
+    })
+  return refreshing
+}
+
 async function poll(): Promise<void> {
   if (document.visibilityState === 'visible') {
-    await refresh().catch(reportError)
+    await refreshOnce()
   }
   // Scheduled after the previous update finished, so slow answers never pile up.
   setTimeout(() => void poll(), refreshMs)
@@ -195,7 +207,7 @@ async function poll(): Promise<void> {
 
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') {
-    void refresh().catch(reportError)
+    void refreshOnce()
   }
 })
 
