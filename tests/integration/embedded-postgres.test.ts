@@ -115,7 +115,7 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
   })
 
   it('applies the migrations and keeps the data across a restart', async () => {
-    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toHaveLength(5)
+    expect(await migrate({ databaseUrl: embedded.url, logger: silentLogger })).toHaveLength(6)
     const client = new pg.Client({ connectionString: embedded.url })
     await client.connect()
     await client.query(

@@ -63,6 +63,7 @@ describe('migrations', () => {
       '000003_create_alert_outbox',
       '000004_add_alert_measured_at',
       '000005_add_alert_event_refused_at',
+      '000006_upper_case_callsigns',
     ])
 
     const tables = await query<{ table_name: string }>(
@@ -114,7 +115,7 @@ describe('migrations', () => {
       url,
       'SELECT count(*)::int AS count FROM schema_migrations'
     )
-    expect(recorded[0]?.count).toBe(5)
+    expect(recorded[0]?.count).toBe(6)
   })
 
   it('applies each migration once when several runs start at the same time', async () => {
@@ -128,9 +129,40 @@ describe('migrations', () => {
       '000003_create_alert_outbox',
       '000004_add_alert_measured_at',
       '000005_add_alert_event_refused_at',
+      '000006_upper_case_callsigns',
     ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
-    expect(recorded).toHaveLength(5)
+    expect(recorded).toHaveLength(6)
+  })
+
+  it('upper-cases the callsigns stored before the processor did', async () => {
+    const url = await emptyDatabase()
+    const dir = await mkdtemp(join(tmpdir(), 'skytrail-migrations-'))
+    try {
+      await cp(findMigrationsDir(), dir, {
+        recursive: true,
+        filter: (source) => !source.endsWith('000006_upper_case_callsigns.sql'),
+      })
+      await migrate({ databaseUrl: url, logger: silentLogger, dir })
+      await query(
+        url,
+        `INSERT INTO flight_histories (flight_uuid, icao24, callsign, start_time) VALUES
+           ('00000000-0000-4000-8000-000000000001', 'abcdef', 'n123ab', now()),
+           ('00000000-0000-4000-8000-000000000002', 'abcdef', NULL, now());
+         INSERT INTO live_flights (icao24, flight_uuid, callsign, lat, lon, on_ground, last_contact, last_waypoint_at)
+         VALUES ('abcdef', '00000000-0000-4000-8000-000000000001', 'n123ab', 1, 2, false, now(), now())`
+      )
+      expect(await migrate({ databaseUrl: url, logger: silentLogger })).toEqual([
+        '000006_upper_case_callsigns',
+      ])
+      const callsigns = await query<{ callsign: string | null }>(
+        url,
+        `SELECT callsign FROM flight_histories UNION ALL SELECT callsign FROM live_flights ORDER BY 1`
+      )
+      expect(callsigns.map((row) => row.callsign)).toEqual(['N123AB', 'N123AB', null])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('leaves nothing half applied when a migration fails', async () => {
