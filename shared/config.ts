@@ -17,9 +17,12 @@ export function parseConfig<S extends z.ZodType>(
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
   const result = schema.safeParse(cleaned)
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `- ${issue.path.join('.') || '(root)'}: ${issue.message}`
-    )
+    const lines = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(root)'
+      // zod's own words for a missing key: "Invalid input: expected string, received undefined".
+      const missing = issue.code === 'invalid_type' && cleaned[name] === undefined
+      return `- ${name}: ${missing ? 'is required but not set' : issue.message}`
+    })
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   return Object.freeze(result.data)

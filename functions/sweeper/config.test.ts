@@ -53,6 +53,13 @@ describe('sweeper config', () => {
     })
   })
 
+  it('names a required variable that is not set, in plain words', () => {
+    expect(() => loadConfig({})).toThrow(/- DATABASE_URL: is required but not set/)
+    expect(() => loadConfig({ DATABASE_URL: '' })).toThrow(
+      /- DATABASE_URL: is required but not set/
+    )
+  })
+
   it('lists every bad variable in one error', () => {
     const load = () =>
       loadConfig({

@@ -17,6 +17,8 @@ import { createServer } from 'node:net'
 
 import { PGlite } from '@electric-sql/pglite'
 
+import { lockDataDir } from './data-lock.ts'
+
 const SSL_REQUEST_CODE = 80877103
 const GSSENC_REQUEST_CODE = 80877104
 const CANCEL_REQUEST_CODE = 80877102
@@ -60,7 +62,14 @@ class Turnstile {
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions
 ): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create({ dataDir: options.dataDir })
+  const unlock = lockDataDir(options.dataDir)
+  let db: PGlite
+  try {
+    db = await PGlite.create({ dataDir: options.dataDir })
+  } catch (err) {
+    unlock()
+    throw err
+  }
   const turnstile = new Turnstile()
   const sockets = new Set<Socket>()
 
@@ -87,6 +96,7 @@ export async function startEmbeddedPostgres(
       const leave = await turnstile.enter()
       await db.close()
       leave()
+      unlock()
     },
   }
 }

@@ -49,24 +49,24 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
   // Out of the terminal's group, a function outlives a parent that exits without stopping it.
   const killOnExit = () => child.kill('SIGTERM')
   process.once('exit', killOnExit)
+  // The end of what the process printed, to say why it stopped if it does so at start-up.
+  let tail = ''
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) => {
       log.write(chunk)
+      tail = (tail + chunk.toString()).slice(-8_000)
       options.echo?.write(prefixLines(options.name, chunk.toString()))
     })
   }
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code))
   )
-  exited
-    .finally(() => {
-      log.end()
-      process.off('exit', killOnExit)
-    })
-    .catch(() => {})
+  exited.finally(() => process.off('exit', killOnExit)).catch(() => {})
+  // After 'exit', output may still be in the pipes; 'close' comes once they are drained.
+  child.once('close', () => log.end())
 
   const url = `http://127.0.0.1:${port}`
-  await waitUntilReady(child, `${url}/health/readiness`, options)
+  await waitUntilReady(child, `${url}/health/readiness`, options, () => tail)
   return {
     name: options.name,
     url,
@@ -80,12 +80,20 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
   }
 }
 
-async function waitUntilReady(child: ChildProcess, url: string, options: StartFunctionOptions) {
+async function waitUntilReady(
+  child: ChildProcess,
+  url: string,
+  options: StartFunctionOptions,
+  output: () => string
+) {
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)
   for (;;) {
     if (child.exitCode !== null) {
+      // The output may still be on its way when the exit is seen.
+      await new Promise((resolve) => setTimeout(resolve, 100))
       throw new Error(
-        `${options.name} exited with code ${child.exitCode} at start-up; see ${join(options.logDir, `${options.name}.log`)}`
+        `${options.name} exited with code ${child.exitCode} at start-up:\n${whyItFailed(output())}\n` +
+          `(its whole log: ${join(options.logDir, `${options.name}.log`)})`
       )
     }
     try {
@@ -109,4 +117,21 @@ function prefixLines(name: string, text: string): string {
     .filter(Boolean)
     .map((line) => `${name.padEnd(9)} | ${line}\n`)
     .join('')
+}
+
+/**
+ * The reason in a failed process's output: the message of an uncaught error (Node prints it
+ * after the source line, before the stack), or else the last lines.
+ */
+export function whyItFailed(output: string): string {
+  const lines = output.split('\n')
+  const start = lines.findIndex((line) => /^\w*Error\b/.test(line))
+  if (start < 0) {
+    return lines.filter(Boolean).slice(-5).join('\n')
+  }
+  const stack = lines.findIndex((line, i) => i > start && /^\s+at /.test(line))
+  return lines
+    .slice(start, stack < 0 ? undefined : stack)
+    .join('\n')
+    .trim()
 }

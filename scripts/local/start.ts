@@ -15,32 +15,53 @@ const USAGE = `Usage: npm start -- [options]
                                     else simulated traffic)
   --speed N          simulate N times faster (aircraft move faster, time rules shrink)
   --aircraft N       size of the simulated fleet
-  --replay PATH      recorded OpenSky responses for --source replay
+  --replay PATH      replay these recorded OpenSky responses (a file or a folder); implies
+                     --source replay
   --logs             show the functions' log lines instead of the status line
   --help
 
 Environment: PORT (dashboard, default 8080), DATABASE_URL (use this PostgreSQL instead of the
 embedded one), KAFKA_BROKERS (go through Kafka), OPENSKY_CLIENT_ID/OPENSKY_CLIENT_SECRET or
-OPENSKY_CREDENTIALS_FILE (live OpenSky with an account), SKYTRAIL_DATA_DIR (default .data).`
+OPENSKY_CREDENTIALS_FILE (live OpenSky with an account), OPENSKY_BBOX (lamin,lomin,lamax,lomax;
+default Germany, Austria and Switzerland), SKYTRAIL_DATA_DIR (default .data).`
+
+function exitWithUsage(problems: string[]): never {
+  console.error(`${problems.join('\n')}\n\n${USAGE}`)
+  process.exit(2)
+}
+
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        source: { type: 'string' },
+        speed: { type: 'string', default: '1' },
+        aircraft: { type: 'string' },
+        replay: { type: 'string' },
+        logs: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values
+  } catch (err) {
+    // An unknown option, or one without its value.
+    return exitWithUsage([err instanceof Error ? err.message : String(err)])
+  }
+}
 
 function parseCommandLine() {
-  const { values } = parseArgs({
-    options: {
-      source: { type: 'string' },
-      speed: { type: 'string', default: '1' },
-      aircraft: { type: 'string' },
-      replay: { type: 'string' },
-      logs: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  })
+  const values = readArgs()
   if (values.help) {
     console.warn(USAGE)
     process.exit(0)
   }
   const problems: string[] = []
-  if (values.source !== undefined && !SOURCES.includes(values.source as Source)) {
-    problems.push(`--source must be one of ${SOURCES.join(', ')}, not "${values.source}"`)
+  const source = values.source ?? (values.replay === undefined ? undefined : 'replay')
+  if (source !== undefined && !SOURCES.includes(source as Source)) {
+    problems.push(`--source must be one of ${SOURCES.join(', ')}, not "${source}"`)
+  } else if (values.replay !== undefined && source !== 'replay') {
+    problems.push(
+      `--replay plays recorded responses, so it goes with --source replay, not "${source}"`
+    )
   }
   const speed = Number(values.speed)
   if (!(speed >= 1 && speed <= 1000)) {
@@ -58,11 +79,10 @@ function parseCommandLine() {
     problems.push(`PORT must be a port number, not "${process.env.PORT}"`)
   }
   if (problems.length > 0) {
-    console.error(`${problems.join('\n')}\n\n${USAGE}`)
-    process.exit(2)
+    exitWithUsage(problems)
   }
   return {
-    source: values.source as Source | undefined,
+    source: source as Source | undefined,
     speed,
     aircraft,
     replayPath: values.replay && resolve(values.replay),

@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -24,6 +26,28 @@ afterAll(async () => {
 })
 
 describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
+  it('refuses a folder another instance holds, and takes over the lock of one that died', async () => {
+    await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(
+      `${dataDir} is in use by process ${process.pid}`
+    )
+    const other = await mkdtemp(join(tmpdir(), 'skytrail-pglite-'))
+    try {
+      // Held by a running process (the test runner's parent).
+      await writeFile(`${other}.lock`, String(process.ppid))
+      await expect(startEmbeddedPostgres({ dataDir: other })).rejects.toThrow(/in use by process/)
+      // Left behind by a process that is gone.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid
+      await writeFile(`${other}.lock`, String(dead))
+      const second = await startEmbeddedPostgres({ dataDir: other })
+      expect(await readFile(`${other}.lock`, 'utf8')).toBe(String(process.pid))
+      await second.stop()
+      expect(existsSync(`${other}.lock`)).toBe(false)
+    } finally {
+      await rm(other, { recursive: true, force: true })
+      await rm(`${other}.lock`, { force: true })
+    }
+  })
+
   it('keeps concurrent clients’ parameterised queries apart', async () => {
     const pool = new pg.Pool({ connectionString: embedded.url, max: 4 })
     try {

@@ -1,0 +1,64 @@
+// One process at a time per embedded database folder: two PGlite instances on the same files
+// each keep their own view of them and corrupt the data (a primary key stored twice).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError'
+}
+
+/** The folders this process holds: a lock with its own pid is stale only if not among them. */
+const held = new Set<string>()
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Claims `dir` for this process with `<dir>.lock` holding its pid. A lock whose process is gone
+ * (a crash, a kill -9) is taken over. Returns the release, which also runs when the process exits.
+ */
+export function lockDataDir(dir: string): () => void {
+  const file = `${dir}.lock`
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' })
+      held.add(file)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err
+      }
+    }
+    const owner = Number(readFileSync(file, 'utf8'))
+    const inUse =
+      owner === process.pid
+        ? held.has(file)
+        : Number.isInteger(owner) && owner > 0 && isRunning(owner)
+    if (inUse) {
+      throw new DataDirInUseError(
+        `${dir} is in use by process ${owner} (another npm start?): stop it, or set ` +
+          `SKYTRAIL_DATA_DIR to another folder. If no such process runs, delete ${file}.`
+      )
+    }
+    rmSync(file, { force: true })
+  }
+  const release = () => {
+    process.off('exit', release)
+    held.delete(file)
+    try {
+      if (readFileSync(file, 'utf8') === String(process.pid)) {
+        rmSync(file, { force: true })
+      }
+    } catch {
+      // already gone
+    }
+  }
+  process.on('exit', release)
+  return release
+}
