@@ -227,6 +227,13 @@ describe.skipIf(!available && process.env.CI !== 'true')('dashboard in headless 
 
   it('searches finished flights and draws the track of one', async () => {
     await page.click('[data-tab="flights"]')
+    const overflowing = await page.evaluate(() => {
+      const sidebar = document.querySelector('.sidebar')!.getBoundingClientRect()
+      return [...document.querySelectorAll('#flight-search input, #flight-search button')]
+        .filter((field) => field.getBoundingClientRect().right > sidebar.right)
+        .map((field) => field.getAttribute('name') ?? field.textContent)
+    })
+    expect(overflowing, 'search fields cut off by the sidebar').toEqual([])
     await page.fill('#flight-search input[name="callsign"]', 'sky1')
     await page.click('#flight-search button[type="submit"]')
     const results = page.locator('#flight-results li[data-flight]')

@@ -193,7 +193,8 @@ export class Details {
     }
     if (flight) {
       rows.push(['Flight start', formatUtc(flight.startTime)])
-      rows.push(['Flight end', flight.endTime ? formatUtc(flight.endTime) : 'in the air'])
+      // Open until the aircraft falls silent, also while it taxis.
+      rows.push(['Flight end', flight.endTime ? formatUtc(flight.endTime) : 'open'])
     }
     fillDefinitions(this.fields, rows)
     this.drawTrack(aircraft?.squawk ?? null)
