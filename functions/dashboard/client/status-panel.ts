@@ -31,16 +31,18 @@ const older = (age: number | null, seconds: number) => (age === null ? null : ag
 /** The status tab and the one-line summary in the top bar. */
 export function renderStatus(view: StatusView, aircraftShown: number): void {
   const summary = byId('summary')
-  const unreachable = view.failure === null ? [] : [`no answer from the server: ${view.failure}`]
+  const unreachable = view.failure === null ? null : `no answer from the server: ${view.failure}`
   if (!view.status) {
-    summary.textContent = unreachable.join('') || 'Loading…'
-    summary.classList.toggle('bad', unreachable.length > 0)
+    summary.textContent = unreachable ?? 'Loading…'
+    summary.classList.toggle('bad', unreachable !== null)
     return
   }
   const status = view.status
+  const age = older(status.freshness.ageSeconds, view.receivedSecondsAgo)
   const freshness = {
     ...status.freshness,
-    ageSeconds: older(status.freshness.ageSeconds, view.receivedSecondsAgo),
+    ageSeconds: age,
+    stale: status.freshness.stale || (age !== null && age > status.freshness.staleAfterSeconds),
   }
   const sweep = status.lastSweep && {
     ...status.lastSweep,
@@ -79,7 +81,7 @@ export function renderStatus(view: StatusView, aircraftShown: number): void {
   )
 
   const parts = [
-    ...unreachable,
+    ...(unreachable === null ? [] : [unreachable]),
     `${formatCount(aircraftShown)} aircraft`,
     freshness.lastWriteAt ? `data ${formatAge(freshness.ageSeconds)}` : 'no data yet',
   ]
@@ -93,6 +95,6 @@ export function renderStatus(view: StatusView, aircraftShown: number): void {
   summary.textContent = parts.join(' · ')
   summary.classList.toggle(
     'bad',
-    unreachable.length > 0 || freshness.stale || status.alerts.length > 0
+    unreachable !== null || freshness.stale || status.alerts.length > 0
   )
 }
