@@ -12,6 +12,10 @@ interface Counts {
 export function startStatusLine(pipeline: LocalPipeline, out: NodeJS.WriteStream, everyMs = 2_000) {
   let previous: { counts: Counts; at: number } | undefined
   let lastPrinted = 0
+  // Why the producer's polls fail, shown until states flow again: a replay of a bad file (retried
+  // only when due, the ticks between are skipped) would otherwise look like a quiet sky.
+  let problem = ''
+  let failuresSeen = 0
   const render = async () => {
     const { rows } = await pipeline.pool.query<Counts>(`
       SELECT (SELECT count(*) FROM live_flights)::int AS live,
@@ -26,9 +30,18 @@ export function startStatusLine(pipeline: LocalPipeline, out: NodeJS.WriteStream
     previous = { counts, at: now }
     const lag = pipeline.dispatcher ? `  lag ${(await pipeline.dispatcher.lag()).total}` : ''
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false })
+    const producer = pipeline.tickers.producer.stats()
+    if (producer.failures > failuresSeen) {
+      failuresSeen = producer.failures
+      const reason = producer.lastFailure ?? ''
+      problem = reason.length > 120 ? `${reason.slice(0, 119)}…` : reason
+    } else if (rate > 0) {
+      problem = ''
+    }
     show(
       `${time}  states/s ${rate.toFixed(0).padStart(5)}  aircraft live ${counts.live}` +
-        `  flights open ${counts.open} ended ${counts.ended}${lag}  polls ${pipeline.tickers.producer.stats().ticks}`
+        `  flights open ${counts.open} ended ${counts.ended}${lag}  polls ${producer.ticks}` +
+        (problem && `  last poll failed: ${problem}`)
     )
   }
   const show = (text: string) => {

@@ -13,8 +13,17 @@ const RETRYABLE = new Set([404, 413, 425, 429, 502, 503, 504])
 const RETRIES = 5
 
 export interface Ticker {
-  /** Ticks sent so far, and the last answer's status and body. */
-  stats(): { ticks: number; lastStatus?: number; lastReport?: unknown }
+  /**
+   * Ticks sent so far, the last answer's status and body, and how many answers were failures
+   * (retried ones too) with the reason of the last.
+   */
+  stats(): {
+    ticks: number
+    lastStatus?: number
+    lastReport?: unknown
+    failures: number
+    lastFailure?: string
+  }
   /** Sends one tick now and waits for its answer. */
   tick(): Promise<void>
   stop(): Promise<void>
@@ -35,6 +44,8 @@ export function startTicker(options: TickerOptions): Ticker {
   let ticks = 0
   let lastStatus: number | undefined
   let lastReport: unknown
+  let failures = 0
+  let lastFailure: string | undefined
   let running: Promise<void> = Promise.resolve()
   let timer: NodeJS.Timeout | undefined
   let stopped = false
@@ -57,6 +68,11 @@ export function startTicker(options: TickerOptions): Ticker {
         })
         lastStatus = response.status
         lastReport = await response.json().catch(() => undefined)
+        if (response.status >= 300) {
+          failures++
+          const error = (lastReport as { error?: unknown } | undefined)?.error
+          lastFailure = typeof error === 'string' ? error : `HTTP ${response.status}`
+        }
         if (!RETRYABLE.has(response.status) || attempt >= RETRIES) {
           if (response.status >= 300) {
             logger.warn(
@@ -98,7 +114,7 @@ export function startTicker(options: TickerOptions): Ticker {
   }
 
   return {
-    stats: () => ({ ticks, lastStatus, lastReport }),
+    stats: () => ({ ticks, lastStatus, lastReport, failures, lastFailure }),
     tick,
     async stop() {
       stopped = true

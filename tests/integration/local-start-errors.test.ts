@@ -43,22 +43,24 @@ async function runStart(args: string[], env: Record<string, string>, until?: str
       SKYTRAIL_DATA_DIR: await dataDir(),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
   child.once('exit', () => running.delete(child))
   let output = ''
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-    if (until && output.includes(until)) {
-      child.kill('SIGINT')
-    }
-  })
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (until && output.includes(until)) {
+        child.kill('SIGINT')
+      }
+    })
+  }
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   return { code, output }
 }
 
-describe('npm start: mistakes get a message on the output naming them', () => {
+describe('npm start: mistakes get a message on the console naming them', () => {
   it('rejects an unknown option with the usage', async () => {
     const { code, output } = await runStart(['--bogus'], {})
     expect(code).toBe(2)
@@ -89,6 +91,17 @@ describe('npm start: mistakes get a message on the output naming them', () => {
     const { code, output } = await runStart(['--source', 'simulate'], { SKYTRAIL_DATA_DIR: dir })
     expect(code).toBe(1)
     expect(output).toContain(`${join(dir, 'pglite')} is in use by process ${process.pid}`)
+  })
+
+  it('shows on the status line why the producer’s polls fail', async () => {
+    const { output } = await runStart(
+      ['--replay', join(import.meta.dirname, '../../package.json')],
+      { DATABASE_URL: database().url },
+      'last poll failed'
+    )
+    expect(output).toMatch(
+      /last poll failed: bad recording .*package\.json: not an OpenSky states envelope/
+    )
   })
 
   it('takes --replay alone as the replay source', async () => {
