@@ -2,10 +2,6 @@
 // each keep their own view of them and corrupt the data (a primary key stored twice).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 
-export class DataDirInUseError extends Error {
-  override name = 'DataDirInUseError'
-}
-
 /** The folders this process holds: a lock with its own pid is stale only if not among them. */
 const held = new Set<string>()
 
@@ -41,7 +37,7 @@ export function lockDataDir(dir: string): () => void {
         ? held.has(file)
         : Number.isInteger(owner) && owner > 0 && isRunning(owner)
     if (inUse) {
-      throw new DataDirInUseError(
+      throw new Error(
         `${dir} is in use by process ${owner} (another npm start?): stop it, or set ` +
           `SKYTRAIL_DATA_DIR to another folder. If no such process runs, delete ${file}.`
       )

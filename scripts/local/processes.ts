@@ -123,7 +123,7 @@ function prefixLines(name: string, text: string): string {
  * The reason in a failed process's output: the message of an uncaught error (Node prints it
  * after the source line, before the stack), or else the last lines.
  */
-export function whyItFailed(output: string): string {
+function whyItFailed(output: string): string {
   const lines = output.split('\n')
   const start = lines.findIndex((line) => /^\w*Error\b/.test(line))
   if (start < 0) {

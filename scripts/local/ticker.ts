@@ -13,17 +13,8 @@ const RETRYABLE = new Set([404, 413, 425, 429, 502, 503, 504])
 const RETRIES = 5
 
 export interface Ticker {
-  /**
-   * Ticks sent so far, the last answer's status and body, and how many answers were failures
-   * (retried ones too) with the reason of the last.
-   */
-  stats(): {
-    ticks: number
-    lastStatus?: number
-    lastReport?: unknown
-    failures: number
-    lastFailure?: string
-  }
+  /** Ticks sent so far, and how many answers were failures (retried ones too), with the last's reason. */
+  stats(): { ticks: number; failures: number; lastFailure?: string }
   /** Sends one tick now and waits for its answer. */
   tick(): Promise<void>
   stop(): Promise<void>
@@ -42,8 +33,6 @@ export interface TickerOptions {
 export function startTicker(options: TickerOptions): Ticker {
   const { logger } = options
   let ticks = 0
-  let lastStatus: number | undefined
-  let lastReport: unknown
   let failures = 0
   let lastFailure: string | undefined
   let running: Promise<void> = Promise.resolve()
@@ -66,19 +55,15 @@ export function startTicker(options: TickerOptions): Ticker {
           headers,
           body,
         })
-        lastStatus = response.status
-        lastReport = await response.json().catch(() => undefined)
+        const report: unknown = await response.json().catch(() => undefined)
         if (response.status >= 300) {
           failures++
-          const error = (lastReport as { error?: unknown } | undefined)?.error
+          const error = (report as { error?: unknown } | undefined)?.error
           lastFailure = typeof error === 'string' ? error : `HTTP ${response.status}`
         }
         if (!RETRYABLE.has(response.status) || attempt >= RETRIES) {
           if (response.status >= 300) {
-            logger.warn(
-              { ticker: options.name, status: response.status, report: lastReport },
-              'tick failed'
-            )
+            logger.warn({ ticker: options.name, status: response.status, report }, 'tick failed')
           }
           return
         }
@@ -114,7 +99,7 @@ export function startTicker(options: TickerOptions): Ticker {
   }
 
   return {
-    stats: () => ({ ticks, lastStatus, lastReport, failures, lastFailure }),
+    stats: () => ({ ticks, failures, lastFailure }),
     tick,
     async stop() {
       stopped = true
