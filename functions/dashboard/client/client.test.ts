@@ -56,6 +56,15 @@ describe('dashboard client', () => {
     expect(fleet.y[1]).toBeCloseTo(0.5, 12)
   })
 
+  it('gives the box around its aircraft, to open the map on them', () => {
+    const fleet = new Fleet(live({ lat: [55.1, 45.8], lon: [5.9, 17.2] }))
+    expect(fleet.bounds()).toEqual([
+      [45.8, 5.9],
+      [55.1, 17.2],
+    ])
+    expect(Fleet.empty().bounds()).toBeNull()
+  })
+
   it('refuses columns of different lengths', () => {
     expect(() => new Fleet(live({ lat: [1] }))).toThrow(/lat has 1 values, expected 2/)
   })

@@ -112,6 +112,26 @@ export class Fleet {
     return this.byIcao24.get(icao24) ?? -1
   }
 
+  /** The box around every aircraft as [[south, west], [north, east]], or null with none. */
+  bounds(): [[number, number], [number, number]] | null {
+    if (this.count === 0) {
+      return null
+    }
+    let [south, west, north, east] = [Infinity, Infinity, -Infinity, -Infinity]
+    for (let i = 0; i < this.count; i++) {
+      const lat = this.lat[i] as number
+      const lon = this.lon[i] as number
+      south = Math.min(south, lat)
+      north = Math.max(north, lat)
+      west = Math.min(west, lon)
+      east = Math.max(east, lon)
+    }
+    return [
+      [south, west],
+      [north, east],
+    ]
+  }
+
   /** A label for lists and the map: the callsign, else the icao24. */
   label(i: number): string {
     return this.callsign[i] ?? (this.icao24[i] as string)

@@ -146,6 +146,19 @@ function describeFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/**
+ * The map opens on the whole world; the first aircraft to arrive frame it instead (the default
+ * box is Germany, Austria and Switzerland), before anyone has had time to move it.
+ */
+let framed = false
+function frameFirstFleet(): void {
+  const bounds = fleet.bounds()
+  if (!framed && bounds) {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 8, animate: false })
+    framed = true
+  }
+}
+
 const feed = new LiveFeed()
 let lastStatus: { status: StatusResponse; receivedAt: number } | null = null
 
@@ -159,6 +172,7 @@ async function refresh(): Promise<void> {
   if (live.status === 'fulfilled' && live.value !== null) {
     const fetched = performance.now()
     fleet = new Fleet(live.value)
+    frameFirstFleet()
     aircraftCanvas.setFleet(fleet, details.selectedIcao24)
     aircraftCanvas.draw()
     list.setFleet(fleet)
