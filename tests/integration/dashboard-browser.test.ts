@@ -264,56 +264,56 @@ describe.skipIf(!available && process.env.CI !== 'true')('dashboard in headless 
 
   // The tests below make requests slow or fail on purpose, so they come after the check above.
 
-  /** Holds each next-page request of the flight search for `ms` before it goes out. */
-  const slowNextPages = (ms: number) =>
-    page.route(/\/api\/flights\?.*cursor=/, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, ms))
-      await route.continue().catch(() => {}) // the page may have cancelled it meanwhile
-    })
+  const results = () => page.locator('#flight-results li[data-flight]')
 
-  it('loads the next page of flights once, however often More is clicked meanwhile', async () => {
+  /**
+   * Searches every flight, waits for the first page, then runs `during` while each next-page
+   * request is held 800 ms before it goes out.
+   */
+  async function withSlowNextPage(during: () => Promise<void>) {
     await page.click('[data-tab="flights"]')
     await page.fill('#flight-search input[name="callsign"]', '')
     await page.fill('#flight-search input[name="icao24"]', '')
     await page.click('#flight-search button[type="submit"]')
-    const results = page.locator('#flight-results li[data-flight]')
-    await expect.poll(() => results.count()).toBe(50)
-    await slowNextPages(800)
+    await expect.poll(() => results().count()).toBe(50)
+    await page.route(/\/api\/flights\?.*cursor=/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      await route.continue().catch(() => {}) // the page may have cancelled it meanwhile
+    })
     try {
+      await during()
+    } finally {
+      await page.unrouteAll()
+    }
+  }
+
+  it('loads the next page of flights once, however often More is clicked meanwhile', async () => {
+    await withSlowNextPage(async () => {
       await page.click('#flight-more')
       await page.click('#flight-more', { force: true })
-      await expect.poll(() => results.count()).toBe(100)
+      await expect.poll(() => results().count()).toBe(100)
       await page.waitForTimeout(1200)
-      const ids = await results.evaluateAll((items) =>
+      const ids = await results().evaluateAll((items) =>
         items.map((item) => (item as HTMLElement).dataset.flight)
       )
       expect(ids).toHaveLength(100)
       expect(new Set(ids).size).toBe(100)
-    } finally {
-      await page.unrouteAll()
-    }
+    })
   })
 
   it('drops a page of the previous search that arrives after a new search', async () => {
-    await page.fill('#flight-search input[name="callsign"]', '')
-    await page.click('#flight-search button[type="submit"]')
-    const results = page.locator('#flight-results li[data-flight]')
-    await expect.poll(() => results.count()).toBe(50)
-    await slowNextPages(800)
-    try {
+    await withSlowNextPage(async () => {
       await page.click('#flight-more')
       await page.fill('#flight-search input[name="callsign"]', 'sky1')
       await page.click('#flight-search button[type="submit"]')
-      await expect.poll(() => results.count()).toBe(15)
+      await expect.poll(() => results().count()).toBe(15)
       await page.waitForTimeout(1200)
       const callsigns = await page
         .locator('#flight-results li[data-flight] .callsign')
         .allInnerTexts()
       expect(callsigns).toHaveLength(15)
       expect(callsigns.every((callsign) => callsign.startsWith('SKY1'))).toBe(true)
-    } finally {
-      await page.unrouteAll()
-    }
+    })
   })
 
   it('says so in the summary when the server stops answering, and recovers', async () => {
