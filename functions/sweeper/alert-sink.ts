@@ -90,16 +90,21 @@ export async function deliverAlertEvents(
 ): Promise<AlertDelivery> {
   const client = await pool.connect()
   let broken: Error | undefined
+  const discard = (err: unknown) => {
+    broken = err instanceof Error ? err : new Error(String(err))
+  }
   try {
     await lockAlertOutbox(client)
     try {
       return await sendQueued(client, sink, send)
     } finally {
-      await unlockAlertOutbox(client).catch((err: unknown) => {
-        // A connection that may still hold the lock must not go back to the pool.
-        broken = err instanceof Error ? err : new Error(String(err))
-      })
+      await unlockAlertOutbox(client).catch(discard)
     }
+  } catch (err) {
+    // A connection whose query failed may hold the lock, or may still be running a query the
+    // client gave up on (a read timeout) that takes it later: it must not go back to the pool.
+    discard(err)
+    throw err
   } finally {
     client.release(broken)
   }

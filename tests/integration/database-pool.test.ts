@@ -1,49 +1,13 @@
-import net from 'node:net'
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { deliverAlertEvents } from '../../functions/sweeper/alert-sink.ts'
 import { isTransientDatabaseError } from '../../shared/db/errors.ts'
 import { createPool, type Pool, withTransaction } from '../../shared/db/pool.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
+import { silentableProxy } from '../helpers/silentable-proxy.ts'
 
 const database = useTestDatabase()
-
-/**
- * A TCP proxy to the test database that can go silent: it keeps every socket open but forwards
- * nothing, as a frozen host or a network partition without a reset does.
- */
-function silentableProxy(target: URL) {
-  let silent = false
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname)
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(from)
-      from.on('data', (chunk) => silent || to.write(chunk))
-      from.on('error', () => {})
-      from.on('close', () => to.destroy())
-    }
-  })
-  return {
-    async listen() {
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      const url = new URL(target)
-      url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`
-      return url.toString()
-    },
-    set silent(value: boolean) {
-      silent = value
-    },
-    async close() {
-      sockets.forEach((socket) => socket.destroy())
-      await new Promise((resolve) => server.close(resolve))
-    },
-  }
-}
 
 describe('database pool: a server that stops answering', () => {
   const STATEMENT_TIMEOUT_MS = 300
@@ -91,5 +55,19 @@ describe('database pool: a server that stops answering', () => {
     expect(pool.totalCount).toBe(0)
     // One read timeout (statement timeout + 2 s), not a second one for the ROLLBACK.
     expect(waitedMs).toBeLessThan(2 * (STATEMENT_TIMEOUT_MS + 2_000) - 500)
+  })
+
+  it('does not give the sweeper’s outbox connection back when its lock query timed out', async () => {
+    const client = await pool.connect()
+    client.release()
+    proxy.silent = true
+    const sink = { url: 'http://127.0.0.1:9/', extensions: {}, timeoutMs: 1_000 }
+    const failure = await deliverAlertEvents(pool, sink, () => Promise.resolve()).catch(
+      (err: unknown) => err
+    )
+    proxy.silent = false
+    expect(isTransientDatabaseError(failure)).toBe(true)
+    // Its lock query may still arrive and take the lock, on a connection nobody would unlock.
+    expect(pool.totalCount).toBe(0)
   })
 })
