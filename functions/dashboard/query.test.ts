@@ -83,7 +83,7 @@ describe('dashboard query parameters', () => {
       from: '2026-05-01T12:00:00+02:00',
       to: '1777640400',
     })
-    expect(parsed.from).toEqual({ text: '2026-05-01T12:00:00+02:00', micros: 1777629600000000n })
+    expect(parsed.from).toEqual({ text: '2026-05-01T10:00:00.000Z', micros: 1777629600000000n })
     expect(parsed.to).toEqual({ text: '2026-05-01T13:00:00.000Z', micros: 1777640400000000n })
     expect(() => parseQuery(flightsQuerySchema, { from: '2026-05-01T12:00:00' })).toThrow(/from/)
   })
@@ -94,6 +94,9 @@ describe('dashboard query parameters', () => {
       to: '2026-05-01T10:00:00.000101Z',
     })
     expect(parsed.from).toEqual({ text: '2026-05-01T10:00:00.0001Z', micros: 1777629600000100n })
+    expect(parseQuery(flightsQuerySchema, { from: '1969-12-31T23:59:59.9995-20:00' }).from).toEqual(
+      { text: '1970-01-01T19:59:59.9995Z', micros: 71999999500n }
+    )
     expect(parsed.to?.micros).toBe(1777629600000101n)
     expect(() =>
       parseQuery(flightsQuerySchema, {

@@ -26,7 +26,7 @@ const EARLIEST_INSTANT = Date.parse('0001-01-01T00:00:00Z')
 const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z')
 
 /**
- * An instant as the API read it: `text` for PostgreSQL (`$n::timestamptz`), which keeps the
+ * An instant as the API read it: `text` for PostgreSQL (`$n::timestamptz`), in UTC with the
  * microseconds a JavaScript Date would cut, and the same instant in microseconds to compare.
  */
 export interface Instant {
@@ -62,7 +62,9 @@ const instantSchema = z.string().transform((value, ctx): Instant => {
     return z.NEVER
   }
   return {
-    text: isUnixSeconds ? new Date(ms).toISOString() : value,
+    // In UTC: ISO 8601 allows offsets up to 23:59, PostgreSQL only up to 15:59. The decimals
+    // beyond the milliseconds go back in after them.
+    text: `${new Date(ms).toISOString().slice(0, -1)}${fraction.slice(3)}Z`,
     // Date.parse keeps the first three decimals; the next three are the microseconds.
     micros: BigInt(ms) * 1000n + BigInt(fraction.slice(3).padEnd(3, '0')),
   }

@@ -333,6 +333,8 @@ describe('GET /api/flights', () => {
         await search('from=2026-05-01T10:00:00.000001Z&to=2026-05-01T10:00:00.000002Z')
       ).toEqual([ids[1]])
       expect(await search('to=2026-05-01T12:00:00.000001%2B02:00')).toEqual([ids[0]])
+      // Offsets beyond PostgreSQL's 15:59, which ISO 8601 allows.
+      expect(await search('to=2026-05-02T06:00:00.000001%2B20:00')).toEqual([ids[0]])
     } finally {
       await writer.query('DELETE FROM flight_histories WHERE flight_uuid = ANY($1)', [ids])
     }
