@@ -1,9 +1,20 @@
 // One process at a time per embedded database folder: two PGlite instances on the same files
 // each keep their own view of them and corrupt the data (a primary key stored twice).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 
 /** The folders this process holds: a lock with its own pid is stale only if not among them. */
 const held = new Set<string>()
+
+function readIfThere(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null
+    }
+    throw err
+  }
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -31,28 +42,34 @@ export function lockDataDir(dir: string): () => void {
         throw err
       }
     }
-    const owner = Number(readFileSync(file, 'utf8'))
+    const text = readIfThere(file)
+    if (text === null) {
+      continue // released meanwhile
+    }
+    const owner = Number(text)
     const inUse =
-      owner === process.pid
-        ? held.has(file)
-        : Number.isInteger(owner) && owner > 0 && isRunning(owner)
+      text === ''
+        ? // Created, its pid not yet written: in use, unless left so by a crash long ago.
+          Date.now() - statSync(file).mtimeMs < 10_000
+        : owner === process.pid
+          ? held.has(file)
+          : Number.isInteger(owner) && owner > 0 && isRunning(owner)
     if (inUse) {
       throw new Error(
-        `${dir} is in use by process ${owner} (another npm start?): stop it, or set ` +
-          `SKYTRAIL_DATA_DIR to another folder. If no such process runs, delete ${file}.`
+        `${dir} is in use by process ${owner || 'starting'} (another npm start?): stop it, or ` +
+          `set SKYTRAIL_DATA_DIR to another folder. If no such process runs, delete ${file}.`
       )
     }
-    rmSync(file, { force: true })
+    // Read again just before removing it: another start may have taken it over meanwhile.
+    if (readIfThere(file) === text) {
+      rmSync(file, { force: true })
+    }
   }
   const release = () => {
     process.off('exit', release)
     held.delete(file)
-    try {
-      if (readFileSync(file, 'utf8') === String(process.pid)) {
-        rmSync(file, { force: true })
-      }
-    } catch {
-      // already gone
+    if (readIfThere(file) === String(process.pid)) {
+      rmSync(file, { force: true })
     }
   }
   process.on('exit', release)

@@ -35,6 +35,11 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', () => {
       // Held by a running process (the test runner's parent).
       await writeFile(`${other}.lock`, String(process.ppid))
       await expect(startEmbeddedPostgres({ dataDir: other })).rejects.toThrow(/in use by process/)
+      // Just created by a start that has not written its pid yet.
+      await writeFile(`${other}.lock`, '')
+      await expect(startEmbeddedPostgres({ dataDir: other })).rejects.toThrow(
+        /in use by process starting/
+      )
       // Left behind by a process that is gone.
       const dead = spawnSync(process.execPath, ['-e', '']).pid
       await writeFile(`${other}.lock`, String(dead))
