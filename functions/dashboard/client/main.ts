@@ -148,14 +148,16 @@ function describeFailure(err: unknown): string {
 
 /**
  * The map opens on the whole world; the first aircraft to arrive frame it instead (the default
- * box is Germany, Austria and Switzerland), before anyone has had time to move it.
+ * box is Germany, Austria and Switzerland), unless someone has moved it by then.
  */
 let framed = false
+// Once someone has moved the map (a drag, a zoom, a flight's track shown), it stays where it is.
+map.on('dragstart zoomstart', () => (framed = true))
 function frameFirstFleet(): void {
   const bounds = fleet.bounds()
   if (!framed && bounds) {
-    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 8, animate: false })
     framed = true
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 8, animate: false })
   }
 }
 
