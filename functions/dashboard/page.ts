@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 
+import { MAX_CALLSIGN_LENGTH } from '../../shared/opensky/state-vector.ts'
 import type { ClientAssets } from './client-assets.ts'
 import type { DashboardConfig } from './config.ts'
 import { acceptsGzip } from './encoding.ts'
@@ -76,7 +77,7 @@ function renderPage(config: PageConfig, version: Record<'js' | 'css' | 'world', 
     </section>
     <section id="tab-flights" class="tab-panel" role="tabpanel" hidden>
       <form id="flight-search" class="search-form">
-        <label>Callsign <input name="callsign" maxlength="32" autocomplete="off" placeholder="DLH4"></label>
+        <label>Callsign <input name="callsign" maxlength="${MAX_CALLSIGN_LENGTH}" autocomplete="off" placeholder="DLH4"></label>
         <label>ICAO24 <input name="icao24" maxlength="6" autocomplete="off" placeholder="3c6703"></label>
         <label>From (UTC) <input name="from" type="datetime-local"></label>
         <label>To (UTC) <input name="to" type="datetime-local"></label>
