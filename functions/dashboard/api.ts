@@ -28,7 +28,7 @@ import type {
   TrackPoint,
 } from './api-types.ts'
 import type { DashboardConfig } from './config.ts'
-import { acceptsGzip } from './encoding.ts'
+import { acceptsGzip, etagMatches } from './encoding.ts'
 import {
   encodeCursor,
   flightsQuerySchema,
@@ -72,17 +72,6 @@ const LIVE_GZIP_LEVEL = 4
  */
 function weakEtag(data: string): string {
   return `W/"${createHash('sha1').update(data).digest('base64url')}"`
-}
-
-/** If-None-Match's weak comparison (RFC 9110, 13.1.2): `*`, or a tag with the same opaque part. */
-function etagMatches(header: string | undefined, etag: string): boolean {
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
-  return (
-    header !== undefined &&
-    header
-      .split(',')
-      .some((candidate) => candidate.trim() === '*' || opaque(candidate) === opaque(etag))
-  )
 }
 
 function toFlightListItem(flight: FlightRow, waypointCount: number): FlightListItem {

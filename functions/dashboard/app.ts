@@ -5,6 +5,7 @@ import { Gauge, Histogram, Registry } from 'prom-client'
 import type { Pool } from '../../shared/db/pool.ts'
 import { pingDatabase } from '../../shared/db/pool.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
+import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import { apiRoutes } from './api.ts'
@@ -67,6 +68,7 @@ export function createApp(deps: DashboardDeps): Hono {
     apiRoutes({ config, pool, clock, onLiveBuilt: (count) => liveAircraft.set(count) })
   )
   app.route('/', pageRoutes(config, assets))
+  rejectOtherMethods(app)
   app.notFound((c) =>
     c.req.path.startsWith('/api/')
       ? c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404)

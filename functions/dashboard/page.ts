@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { MAX_CALLSIGN_LENGTH } from '../../shared/opensky/state-vector.ts'
 import type { ClientAssets } from './client-assets.ts'
 import type { DashboardConfig } from './config.ts'
-import { acceptsGzip } from './encoding.ts'
+import { acceptsGzip, etagMatches } from './encoding.ts'
 
 export type PageConfig = Pick<
   DashboardConfig,
@@ -153,7 +153,7 @@ export function pageRoutes(config: PageConfig, assets: ClientAssets): Hono {
       'Cache-Control',
       c.req.query('v') === hash ? 'public, max-age=31536000, immutable' : 'no-cache'
     )
-    if (c.req.header('If-None-Match') === etag) {
+    if (etagMatches(c.req.header('If-None-Match'), etag)) {
       return c.body(null, 304)
     }
     c.header('Content-Type', type)

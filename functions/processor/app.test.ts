@@ -138,4 +138,13 @@ describe('processor app', () => {
     expect(await (await app.request('/metrics')).text()).toMatch(/skytrail_processor_states_total/)
     expect(OPENSKY_STATES_EVENT_TYPE).toBe('dev.skytrail.opensky.states.v1')
   })
+
+  it('answers 405 naming POST for another method on its event path', async () => {
+    const response = await appWith(() => Promise.resolve([])).request('/', { method: 'GET' })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('Allow')).toBe('OPTIONS, POST')
+    expect(await response.json()).toEqual({
+      error: 'method GET is not allowed on /; allowed: OPTIONS, POST',
+    })
+  })
 })

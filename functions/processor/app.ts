@@ -7,6 +7,7 @@ import { isTransientDatabaseError } from '../../shared/db/errors.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
+import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { DeliverySummary, DeliveryWriter } from './delivery.ts'
@@ -67,6 +68,7 @@ export function createApp(deps: ProcessorDeps): Hono {
       return c.json(c.var.cloudEventsMode === 'batched' ? { deliveries: summaries } : summaries[0])
     }
   )
+  rejectOtherMethods(app)
   return app
 }
 

@@ -126,4 +126,13 @@ describe('producer app', () => {
       details: { status: 'failed', reason: 'sink-rejected', rejected: 1, pending: 0 },
     })
   })
+
+  it('answers 405 with the allowed methods on its paths', async () => {
+    const status = await app([]).request('/status', { method: 'POST' })
+    expect(status.status).toBe(405)
+    expect(status.headers.get('Allow')).toBe('GET, HEAD, OPTIONS')
+    const ticks = await app([]).request('/', { method: 'PUT' })
+    expect(ticks.status).toBe(405)
+    expect(ticks.headers.get('Allow')).toBe('OPTIONS, POST')
+  })
 })

@@ -5,6 +5,7 @@ import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
+import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { Poller } from './poller.ts'
@@ -57,5 +58,6 @@ export function createApp(deps: ProducerAppDeps): Hono {
     })
   )
 
+  rejectOtherMethods(app)
   return app
 }

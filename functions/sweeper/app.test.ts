@@ -83,4 +83,10 @@ describe('sweeper app', () => {
       expect.objectContaining({ msg: 'Kafka lag check on', consumerGroup: 'g1' })
     )
   })
+
+  it('answers 405 naming POST for another method on its tick path', async () => {
+    const response = await sweeper().request('/', { method: 'GET' })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('Allow')).toBe('OPTIONS, POST')
+  })
 })

@@ -11,6 +11,7 @@ import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
+import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { createMetricsRegistry, metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { SendCloudEvent } from './alert-sink.ts'
@@ -118,5 +119,6 @@ export function createApp(deps: SweeperDeps): Hono {
     return c.json(report)
   })
 
+  rejectOtherMethods(app)
   return app
 }

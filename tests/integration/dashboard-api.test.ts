@@ -643,6 +643,23 @@ describe('dashboard page and headers', () => {
       headers: { 'If-None-Match': unversioned.headers.get('ETag') ?? '' },
     })
     expect(cached.status).toBe(304)
+    // Compared weakly, as for the API: a proxy that compresses may have weakened the tag.
+    const weakened = await app.request('/assets/app.css', {
+      headers: { 'If-None-Match': `W/${unversioned.headers.get('ETag')}` },
+    })
+    expect(weakened.status).toBe(304)
+  })
+
+  it('answers 405 with the allowed methods for another method on a known path', async () => {
+    for (const path of ['/api/live', `/api/flights/${randomUUID()}`, '/', '/assets/app.js']) {
+      const res = await app.request(path, { method: 'POST' })
+      expect(res.status, path).toBe(405)
+      expect(res.headers.get('Allow'), path).toBe('GET, HEAD, OPTIONS')
+      expect(await res.json()).toEqual({
+        error: `method POST is not allowed on ${path}; allowed: GET, HEAD, OPTIONS`,
+      })
+    }
+    expect((await app.request('/api/nothing', { method: 'POST' })).status).toBe(404)
   })
 
   it('allows the configured tile origin for images only and escapes config in the page', async () => {
