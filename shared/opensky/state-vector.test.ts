@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 
-import { parseStateRows, parseStateVector, statesEnvelopeSchema } from './state-vector.ts'
+import {
+  MAX_CONTACT_AHEAD_SECONDS,
+  parseStateRows,
+  parseStateVector,
+  statesEnvelopeSchema,
+} from './state-vector.ts'
 
 function parse(row: unknown) {
   const result = parseStateVector(row)
@@ -77,7 +82,7 @@ describe('OpenSky state vectors', () => {
     const tooShort = ROW.slice(0, 16)
     const badLatitude = [...ROW]
     badLatitude[6] = 91
-    const parsed = parseStateRows({ time: 1, states: [ROW, tooShort, badLatitude, null] })
+    const parsed = parseStateRows({ time: 1604921490, states: [ROW, tooShort, badLatitude, null] })
     expect(parsed.states).toHaveLength(1)
     expect(parsed.invalid).toBe(3)
     expect(parsed.problems).toEqual([
@@ -130,6 +135,26 @@ describe('OpenSky state vectors', () => {
     expect(parse(row).originCountry).toHaveLength(128)
     row[2] = 'x'.repeat(129)
     expect(parseStateVector(row)).toMatchObject({ ok: false, field: 'originCountry' })
+  })
+
+  it('drops a state whose last contact is far after its envelope time, which would freeze it', () => {
+    const ahead = [...ROW]
+    ahead[4] = 1604921490 + MAX_CONTACT_AHEAD_SECONDS + 1
+    const parsed = parseStateRows({ time: 1604921490, states: [ROW, ahead] })
+    expect(parsed.states).toHaveLength(1)
+    expect(parsed.problems).toEqual([
+      `states[1].lastContact: ${ahead[4]} is more than ${MAX_CONTACT_AHEAD_SECONDS} s after the envelope's time 1604921490`,
+    ])
+    ahead[4] = 1604921490 + MAX_CONTACT_AHEAD_SECONDS
+    expect(parseStateRows({ time: 1604921490, states: [ahead] }).invalid).toBe(0)
+  })
+
+  it('refuses a callsign that upper-casing lengthens beyond the limit', () => {
+    const row: unknown[] = [...ROW]
+    row[1] = 'ß'.repeat(16)
+    expect(parse(row).callsign).toBe('SS'.repeat(16))
+    row[1] = 'ß'.repeat(17)
+    expect(parseStateVector(row)).toMatchObject({ ok: false, field: 'callsign' })
   })
 
   it('treats states: null as an empty poll', () => {

@@ -191,13 +191,21 @@ export function parseStateVector(row: unknown): StateVectorResult {
     }
   }
   // Every field was checked above, so these casts only name what the rules established.
-  const callsign = values[STATE_FIELD.callsign] as string | null
+  // Upper case, as ICAO writes them, so a search matches whatever case a receiver reported.
+  const callsign = (values[STATE_FIELD.callsign] as string | null)?.trim().toUpperCase() || null
+  // Upper-casing can lengthen a text ('ß' becomes 'SS').
+  if (callsign !== null && callsign.length > MAX_CALLSIGN_LENGTH) {
+    return {
+      ok: false,
+      field: 'callsign',
+      message: `expected at most ${MAX_CALLSIGN_LENGTH} characters in upper case, got ${callsign.length}`,
+    }
+  }
   return {
     ok: true,
     state: {
       icao24: (values[STATE_FIELD.icao24] as string).toLowerCase(),
-      // Upper case, as ICAO writes them, so a search matches whatever case a receiver reported.
-      callsign: callsign?.trim().toUpperCase() || null,
+      callsign,
       originCountry: values[STATE_FIELD.originCountry] as string | null,
       timePosition: values[STATE_FIELD.timePosition] as number | null,
       lastContact: values[STATE_FIELD.lastContact] as number,
@@ -245,6 +253,12 @@ export interface ParsedStates {
 
 const MAX_REPORTED_PROBLEMS = 5
 
+/**
+ * How far a state's last contact may lie after its envelope's `time`. OpenSky's never does; one
+ * far ahead would freeze its aircraft, since every later real state would be older than it.
+ */
+export const MAX_CONTACT_AHEAD_SECONDS = 300
+
 /** Validates each row of an already validated envelope; invalid rows are counted and skipped. */
 export function parseStateRows(envelope: StatesEnvelope): ParsedStates {
   const rows = envelope.states ?? []
@@ -252,7 +266,7 @@ export function parseStateRows(envelope: StatesEnvelope): ParsedStates {
   const problems: string[] = []
   let invalid = 0
   for (let index = 0; index < rows.length; index++) {
-    const result = parseStateVector(rows[index])
+    const result = aheadOfEnvelope(parseStateVector(rows[index]), envelope.time)
     if (result.ok) {
       states.push(result.state)
       continue
@@ -264,4 +278,15 @@ export function parseStateRows(envelope: StatesEnvelope): ParsedStates {
     }
   }
   return { time: envelope.time, states, invalid, problems }
+}
+
+function aheadOfEnvelope(result: StateVectorResult, time: number): StateVectorResult {
+  if (result.ok && result.state.lastContact > time + MAX_CONTACT_AHEAD_SECONDS) {
+    return {
+      ok: false,
+      field: 'lastContact',
+      message: `${result.state.lastContact} is more than ${MAX_CONTACT_AHEAD_SECONDS} s after the envelope's time ${time}`,
+    }
+  }
+  return result
 }

@@ -522,15 +522,17 @@ describe('processor with real PostgreSQL', () => {
   })
 
   it('gives the same flights when the same data is replayed into a fresh database', async () => {
-    const events = Array.from({ length: 8 }, (_, i) =>
-      statesEvent({
-        time: T0 + i * 200,
+    const events = Array.from({ length: 8 }, (_, i) => {
+      // One poll far ahead: its second aircraft starts a new flight, and comes back after it.
+      const time = T0 + i * 200 + (i === 5 ? 2000 : 0)
+      return statesEvent({
+        time,
         states: [
           stateRow({ lastContact: T0 + i * 200, lat: 47 + i / 10 }),
-          stateRow({ icao24: 'abcdef', lastContact: T0 + i * 200 + (i === 5 ? 2000 : 0), lat: 46 }),
+          stateRow({ icao24: 'abcdef', lastContact: time, lat: 46 }),
         ],
       })
-    )
+    })
     const replay = async () => {
       await database().pool.query(
         'TRUNCATE live_flights, flight_histories, pipeline_status, processed_events'
