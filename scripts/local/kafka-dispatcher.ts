@@ -32,7 +32,7 @@ export interface KafkaDispatcherOptions {
   /** The subscriber: the processor's URL. */
   sink: string
   deadLetterTopic: string
-  /** Retries after the first attempt (KafkaSource `delivery.retry`). */
+  /** Retries after the first attempt (KafkaSource `delivery.retry`); the defaults are the manifest's. */
   retry?: number
   /** KafkaSource `delivery.backoffDelay`: the n-th retry waits delay * 2^n. */
   backoffDelayMs?: number
@@ -62,8 +62,10 @@ export async function startKafkaDispatcher(
   options: KafkaDispatcherOptions
 ): Promise<KafkaDispatcher> {
   const { topic, sink, logger } = options
-  const retry = options.retry ?? 5
-  const backoffDelayMs = options.backoffDelayMs ?? 200
+  // As knative/processor/400-kafkasource-processor.yaml: 34 minutes of backoff outlast a database
+  // restart, so a delivery reaches the dead-letter topic only when it fails for good.
+  const retry = options.retry ?? 11
+  const backoffDelayMs = options.backoffDelayMs ?? 500
   const timeoutMs = options.timeoutMs ?? 30_000
   const source = `/apis/v1/namespaces/local/kafkasources/${options.sourceName ?? 'processor'}#${topic}`
   const kafka = new Kafka({

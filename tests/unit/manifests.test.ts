@@ -578,6 +578,15 @@ describe('Knative functions and event sources', () => {
       expect(spec.delivery?.timeout).toBeDefined()
       expect(spec.delivery?.deadLetterSink?.ref).toBeDefined()
       expect(spec.consumerGroup).toBeDefined()
+      // A record sent to the dead-letter sink is lost for the pipeline: the retries (the processor
+      // answers 503 meanwhile) must outlast a 30-minute database outage.
+      const delaySeconds = Number(/^PT([\d.]+)S$/.exec(spec.delivery?.backoffDelay ?? '')?.[1])
+      const backoffSeconds = Array.from(
+        { length: spec.delivery?.retry ?? 0 },
+        (_, n) => delaySeconds * 2 ** (n + 1)
+      ).reduce((sum, wait) => sum + wait, 0)
+      expect(spec.delivery?.backoffPolicy).toBe('exponential')
+      expect(backoffSeconds).toBeGreaterThanOrEqual(30 * 60)
     }
   })
 
