@@ -12,12 +12,15 @@ export interface EndSilentFlightsBatch {
  * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds` (oldest first), sets
  * their open flight's `end_time` to that last contact and deletes the live rows.
  *
- * Silence is measured up to the server's time, or up to the newest data the processor stored
- * when that is older: while deliveries lag (processor down, KafkaSource behind, a replay from the
- * earliest offset), an aircraft whose next states are still on their way is not silent, and ending
- * its flight would split it in two when they arrive. With no data written at all, server time
- * counts. A single partition lagging behind the others is not covered: its aircraft are measured
- * against the newest data of any partition.
+ * Silence is measured up to the server's time, or up to the data the processor stored when that
+ * is older: while deliveries lag (processor down, KafkaSource behind, a replay from the earliest
+ * offset), an aircraft whose next states are still on their way is not silent, and ending its
+ * flight would split it in two when they arrive. The data time is that of the stream (Kafka
+ * partition) furthest behind, since an aircraft's states all travel in one stream and the
+ * sweeper does not know which: even the partitions of one poll commit moments apart. Only
+ * streams written within the timeout count, so one that stopped for good (fewer partitions,
+ * another producer) does not hold every flight open; when none was, the newest data of any
+ * stream counts, and with no data at all, server time.
  *
  * Locking: live rows first, then their flights, the processor's order; SKIP LOCKED leaves rows a
  * processor (or another sweeper) holds to a later batch instead of waiting for them, so the sweeper
@@ -34,7 +37,10 @@ export async function endSilentFlightsBatch(
       WITH silent AS (
         SELECT icao24, flight_uuid, last_contact
           FROM live_flights
-         WHERE last_contact < LEAST(now(), (SELECT max(last_data_time) FROM pipeline_status))
+         WHERE last_contact < LEAST(now(), COALESCE(
+                                (SELECT min(last_data_time) FROM pipeline_status
+                                  WHERE last_write_at > now() - make_interval(secs => $1)),
+                                (SELECT max(last_data_time) FROM pipeline_status)))
                               - make_interval(secs => $1)
          ORDER BY last_contact
          LIMIT $2

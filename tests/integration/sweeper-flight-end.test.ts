@@ -104,6 +104,27 @@ describe('sweeper: ending silent flights', () => {
     expect((await flights()).get('abc123')?.live_last_contact).toBeNull()
   })
 
+  it('measures silence up to the stream furthest behind, leaving out streams long stopped', async () => {
+    await seedSweeperFlights(database().pool, [{ icao24: 'abc124', silentSeconds: 25 * 60 }])
+    const stored = async (stream: string, dataSecondsAgo: number, writtenSecondsAgo = 0) =>
+      database().pool.query(
+        `INSERT INTO pipeline_status (stream, last_event_id, last_data_time, last_write_at)
+         VALUES ($1, 'e', now() - make_interval(secs => $2), now() - make_interval(secs => $3))
+         ON CONFLICT (stream) DO UPDATE
+           SET last_data_time = excluded.last_data_time, last_write_at = excluded.last_write_at`,
+        [stream, dataSecondsAgo, writtenSecondsAgo]
+      )
+    // Partition 0 has the newest poll; partition 1, which may carry this aircraft, is 10 minutes
+    // behind: the aircraft has been silent 15 minutes by its data, not 25.
+    await stored('partition:0', 5)
+    await stored('partition:1', 10 * 60)
+    expect((await sweeper().tick()).body.flightEnd).toMatchObject({ flightsEnded: 0 })
+
+    // Partition 1 last wrote longer ago than the timeout: it no longer holds the flight open.
+    await stored('partition:1', 10 * 60, TIMEOUT + 60)
+    expect((await sweeper().tick()).body.flightEnd).toMatchObject({ flightsEnded: 1 })
+  })
+
   it('deletes a silent live row whose flight was already ended without moving its end_time', async () => {
     await seedSweeperFlights(database().pool, [
       { icao24: 'dddd01', silentSeconds: 5000, ended: true },
