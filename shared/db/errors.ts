@@ -16,7 +16,8 @@ const NETWORK_ERROR_CODES = new Set([
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57P']
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014'])
+// 25006: a read-only server, as a standby is until promoted after a failover.
+const TRANSIENT_SQLSTATES = new Set(['25006', '40001', '40P01', '55P03', '57014'])
 
 /** node-postgres's error for a query the server did not answer within `query_timeout`. */
 export const READ_TIMEOUT_MESSAGE = 'Query read timeout'
@@ -52,11 +53,12 @@ export function isTransientDatabaseError(err: unknown): boolean {
 
 /**
  * The server rejected a value itself: out of range, malformed, not representable (SQLSTATE
- * class 22), or against a CHECK constraint (23514). Sending the same data again fails again.
+ * class 22), against a CHECK constraint (23514), or too large for an index entry (54000).
+ * Sending the same data again fails again.
  */
 export function isInvalidDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && (code.startsWith('22') || code === '23514')
+  return typeof code === 'string' && (code.startsWith('22') || code === '23514' || code === '54000')
 }
 
 /** A short, non-sensitive name for a database error: its code, never host names or users. */

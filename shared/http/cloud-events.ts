@@ -2,7 +2,7 @@ import type { CloudEventV1 } from 'cloudevents'
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents'
 import type { MiddlewareHandler } from 'hono'
 
-import { BadRequestError } from './errors.ts'
+import { BadRequestError, HttpError } from './errors.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -28,6 +28,15 @@ export interface CloudEventsOptions {
 const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const
 
 /**
+ * Longest attribute value taken, in UTF-8 bytes. The processor keys its inbox by source and id
+ * and its stream status by partition key: PostgreSQL refuses index entries over 2,704 bytes.
+ */
+export const MAX_ATTRIBUTE_BYTES = 1024
+
+/** RFC 3339 date-time, as the spec requires of `time`. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+/**
  * Decodes the request's CloudEvents once, at the edge, with the SDK, in binary, structured or
  * batched content mode. The SDK skips spec validation in binary and structured mode, so every
  * event is validated here; malformed JSON, a missing required attribute, anything else that is
@@ -41,9 +50,10 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
   }
   const accepted = types.join(', ')
   return async function cloudEvents(c, next) {
+    const headers = Object.fromEntries(c.req.raw.headers)
+    requireUtf8Identity(headers)
     // A string body: the SDK parses JSON data from strings but leaves Buffers untouched.
     const body = await c.req.text()
-    const headers = Object.fromEntries(c.req.raw.headers)
     const mode = contentModeOf(headers['content-type'])
     let events: CloudEvent<unknown>[]
     try {
@@ -54,12 +64,13 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
     if (events.length === 0) {
       throw new BadRequestError('the request holds no CloudEvent (an empty batch)')
     }
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       try {
         event.validate()
       } catch (err) {
         throw toBadRequest(err)
       }
+      checkAttributes(mode === 'batched' ? `event ${index} of the batch` : 'the event', event)
       if (!types.includes(event.type)) {
         throw new BadRequestError(`unsupported event type "${event.type}"; expected ${accepted}`)
       }
@@ -86,6 +97,13 @@ function contentModeOf(contentType: string | undefined): ContentMode {
 function decode(mode: ContentMode, headers: Record<string, string>, body: string) {
   if (mode === 'binary') {
     requireAttributes('the request', (name) => headers[`ce-${name}`])
+    // The SDK puts the current time in place of a `ce-time` it cannot read.
+    const time = headers['ce-time']
+    if (time !== undefined && !RFC3339.test(time)) {
+      throw new BadRequestError(
+        `not a valid CloudEvent: time ${JSON.stringify(time)} is not an RFC 3339 timestamp`
+      )
+    }
     // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
     return [HTTP.toEvent<unknown>({ headers, body }) as CloudEvent<unknown>]
   }
@@ -118,6 +136,55 @@ function requireAttributes(where: string, valueOf: (name: string) => unknown) {
     throw new BadRequestError(
       `not a valid CloudEvent: ${where} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
     )
+  }
+}
+
+/**
+ * The body is read as UTF-8 text, so any other charset or a compressed body would be misread:
+ * 415 names what is not supported instead of a JSON error about garbled bytes.
+ */
+function requireUtf8Identity(headers: Record<string, string>) {
+  const encoding = headers['content-encoding']?.trim().toLowerCase()
+  if (encoding && encoding !== 'identity') {
+    throw new HttpError(
+      415,
+      `content-encoding ${encoding} is not supported; send the body uncompressed`
+    )
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1]
+  if (charset && !/^utf-?8$/i.test(charset)) {
+    throw new HttpError(415, `charset ${charset} is not supported; send UTF-8`)
+  }
+}
+
+/**
+ * What the SDK lets through: another spec version, an extension that is an object, text that is
+ * not valid Unicode (two such ids would become the same id in PostgreSQL), and values too long
+ * for an index.
+ */
+function checkAttributes(where: string, event: CloudEvent<unknown>) {
+  if (event.specversion !== '1.0') {
+    throw new BadRequestError(
+      `not a valid CloudEvent: ${where} has specversion ${JSON.stringify(event.specversion)}; expected 1.0`
+    )
+  }
+  for (const [name, value] of Object.entries(event)) {
+    if (name === 'data' || name === 'data_base64' || value === undefined) {
+      continue
+    }
+    const problem =
+      typeof value === 'number' || typeof value === 'boolean'
+        ? undefined
+        : typeof value !== 'string'
+          ? 'is not a string, number or boolean'
+          : !value.isWellFormed()
+            ? 'is not valid Unicode text'
+            : Buffer.byteLength(value) > MAX_ATTRIBUTE_BYTES
+              ? `is longer than ${MAX_ATTRIBUTE_BYTES} bytes`
+              : undefined
+    if (problem) {
+      throw new BadRequestError(`not a valid CloudEvent: attribute ${name} of ${where} ${problem}`)
+    }
   }
 }
 

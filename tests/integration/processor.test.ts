@@ -459,6 +459,51 @@ describe('processor with real PostgreSQL', () => {
         /not JSON/,
       ],
       [
+        'another spec version',
+        { ...binary, headers: { ...headers, 'ce-specversion': '2.0' } },
+        400,
+        /specversion "2.0"; expected 1.0/,
+      ],
+      [
+        'an unreadable time, which the SDK would replace by the current one',
+        { ...binary, headers: { ...headers, 'ce-time': 'yesterday' } },
+        400,
+        /time "yesterday" is not an RFC 3339 timestamp/,
+      ],
+      [
+        'an id too long for the inbox index (was a 500, retried)',
+        { ...binary, headers: { ...headers, 'ce-id': 'x'.repeat(3000) } },
+        400,
+        /attribute id of the event is longer than 1024 bytes/,
+      ],
+      [
+        'ids that PostgreSQL would store alike (lone surrogates)',
+        asStructuredJson({ ...valid.toJSON(), id: 'evt-\ud800' }),
+        400,
+        /attribute id of the event is not valid Unicode text/,
+      ],
+      [
+        'an extension that is an object',
+        asStructuredJson({ ...valid.toJSON(), partitionkey: { a: 1 } }),
+        400,
+        /attribute partitionkey of the event is not a string, number or boolean/,
+      ],
+      [
+        'a compressed body',
+        { ...binary, headers: { ...headers, 'content-encoding': 'gzip' } },
+        415,
+        /content-encoding gzip is not supported/,
+      ],
+      [
+        'another charset',
+        {
+          ...binary,
+          headers: { ...headers, 'content-type': 'application/json; charset=iso-8859-1' },
+        },
+        415,
+        /charset iso-8859-1 is not supported/,
+      ],
+      [
         'too large',
         asBinary(
           statesEvent({
