@@ -44,7 +44,7 @@ export interface ApiDeps {
   config: Pick<DashboardConfig, 'liveCacheMs' | 'staleSeconds'>
   pool: Pool
   clock: () => Date
-  /** Called with the number of aircraft of each freshly built /api/live answer. */
+  /** Called with the number of aircraft of each freshly built /api/live answer of the whole sky. */
   onLiveBuilt?: (count: number) => void
 }
 
@@ -137,6 +137,7 @@ const lagPartitionsSchema = z
       return parsed.success ? [{ partition: parsed.data.partition, lag: parsed.data.lag }] : []
     })
   )
+const LAG_UNAVAILABLE = 'the sweeper could not read the consumer lag; its log says why'
 const lagIdentity = {
   groupId: z.string().nullable().default(null).catch(null),
   topic: z.string().nullable().default(null).catch(null),
@@ -147,7 +148,8 @@ const lagReportSchema = z.object({
     z.object({
       enabled: z.literal(true),
       available: z.literal(false),
-      error: z.string().catch('unknown error'),
+      // The sweeper's message may name the brokers' hosts, which stay out of this public API.
+      error: z.unknown().transform(() => LAG_UNAVAILABLE),
       ...lagIdentity,
     }),
     z.object({
@@ -187,7 +189,10 @@ export function apiRoutes(deps: ApiDeps): Hono {
     // The ETag covers the data only: `time` changes with every rebuild and would turn an
     // unchanged fleet into a 200 each time the shared cache expires.
     const body = `{"time":${JSON.stringify(clock().toISOString())},${data}}`
-    deps.onLiveBuilt?.(live.count)
+    // Only the whole sky: a viewer's box must not set what the gauge reports for everyone.
+    if (!bbox) {
+      deps.onLiveBuilt?.(live.count)
+    }
     let gzipped: Promise<Buffer> | undefined
     return {
       body,
