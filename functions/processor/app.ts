@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Registry } from 'prom-client'
 import { Counter, Histogram } from 'prom-client'
 
 import { isTransientDatabaseError } from '../../shared/db/errors.ts'
+import { limitBody } from '../../shared/http/body-limit.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
@@ -35,14 +35,7 @@ export function createApp(deps: ProcessorDeps): Hono {
 
   app.post(
     '/',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) => {
-        const error = `request body exceeds the limit of ${deps.maxBodyBytes} bytes`
-        logger.warn({ status: 413 }, error)
-        return c.json({ error }, 413)
-      },
-    }),
+    limitBody(deps.maxBodyBytes, logger),
     cloudEvents({ types: ACCEPTED_EVENT_TYPES }),
     async (c) => {
       const stopTimer = metrics.duration.startTimer()

@@ -135,4 +135,13 @@ describe('producer app', () => {
     expect(ticks.status).toBe(405)
     expect(ticks.headers.get('Allow')).toBe('OPTIONS, POST')
   })
+
+  it('answers 413 for a tick body over 64 KiB', async () => {
+    const response = await app([]).request('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: 'x'.repeat(64 * 1024 + 1),
+    })
+    expect(response.status).toBe(413)
+  })
 })

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { Registry } from 'prom-client'
 
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { limitBody, MAX_TICK_BODY_BYTES } from '../../shared/http/body-limit.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
@@ -39,14 +40,19 @@ export function createApp(deps: ProducerAppDeps): Hono {
   app.route('/', healthRoutes())
   app.route('/', metricsRoute(registry))
 
-  app.post('/', cloudEvents({ types: [PING_EVENT_TYPE] }), async (c) => {
-    const report = await poller.tick()
-    if (report.status === 'failed') {
-      const status = TICK_FAILURE_STATUS[report.reason ?? ''] ?? 502
-      return c.json({ error: report.message ?? 'tick failed', details: report }, status)
+  app.post(
+    '/',
+    limitBody(MAX_TICK_BODY_BYTES, logger),
+    cloudEvents({ types: [PING_EVENT_TYPE] }),
+    async (c) => {
+      const report = await poller.tick()
+      if (report.status === 'failed') {
+        const status = TICK_FAILURE_STATUS[report.reason ?? ''] ?? 502
+        return c.json({ error: report.message ?? 'tick failed', details: report }, status)
+      }
+      return c.json(report)
     }
-    return c.json(report)
-  })
+  )
 
   app.get('/status', (c) =>
     c.json({

@@ -89,4 +89,15 @@ describe('sweeper app', () => {
     expect(response.status).toBe(405)
     expect(response.headers.get('Allow')).toBe('OPTIONS, POST')
   })
+
+  it('answers 413 for a tick body over 64 KiB before reading it', async () => {
+    const response = await sweeper().request('/', {
+      ...asBinary(event(PING_EVENT_TYPE)),
+      body: 'x'.repeat(64 * 1024 + 1),
+    })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toEqual({
+      error: 'request body exceeds the limit of 65536 bytes',
+    })
+  })
 })

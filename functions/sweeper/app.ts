@@ -8,6 +8,7 @@ import { isTransientDatabaseError } from '../../shared/db/errors.ts'
 import type { Pool } from '../../shared/db/pool.ts'
 import { pingDatabase } from '../../shared/db/pool.ts'
 import { PING_EVENT_TYPE } from '../../shared/events/index.ts'
+import { limitBody, MAX_TICK_BODY_BYTES } from '../../shared/http/body-limit.ts'
 import { cloudEvents } from '../../shared/http/cloud-events.ts'
 import { errorHandler } from '../../shared/http/errors.ts'
 import { healthRoutes } from '../../shared/http/health.ts'
@@ -71,53 +72,58 @@ export function createApp(deps: SweeperDeps): Hono {
   app.route('/', healthRoutes({ readiness: () => pingDatabase(pool) }))
   app.route('/', metricsRoute(registry))
 
-  app.post('/', cloudEvents({ types: [PING_EVENT_TYPE] }), async (c) => {
-    const [event] = c.var.cloudEvents as [CloudEvent<unknown>]
+  app.post(
+    '/',
+    limitBody(MAX_TICK_BODY_BYTES, logger),
+    cloudEvents({ types: [PING_EVENT_TYPE] }),
+    async (c) => {
+      const [event] = c.var.cloudEvents as [CloudEvent<unknown>]
 
-    const started = performance.now()
-    let report
-    try {
-      report = await runTick(tickDeps, { id: event.id, source: event.source })
-    } catch (err) {
-      const seconds = (performance.now() - started) / 1000
-      metrics.recordTick(
-        isTransientDatabaseError(err) ? 'database_unavailable' : 'error',
-        seconds,
-        0
-      )
-      throw err
-    }
+      const started = performance.now()
+      let report
+      try {
+        report = await runTick(tickDeps, { id: event.id, source: event.source })
+      } catch (err) {
+        const seconds = (performance.now() - started) / 1000
+        metrics.recordTick(
+          isTransientDatabaseError(err) ? 'database_unavailable' : 'error',
+          seconds,
+          0
+        )
+        throw err
+      }
 
-    const seconds = report.durationMs / 1000
-    const ended = report.flightEnd.flightsEnded
-    const summary = {
-      tick: report.tick.id,
-      flightsEnded: ended,
-      batches: report.flightEnd.batches,
-      complete: report.flightEnd.complete,
-      dataAgeSeconds: report.freshness.ageSeconds,
-      lag: report.lag.enabled && report.lag.available ? report.lag.total : null,
-      raised: report.alerts.raised,
-      cleared: report.alerts.cleared,
-      inboxPruned: report.retention.inboxPruned,
-      durationMs: report.durationMs,
+      const seconds = report.durationMs / 1000
+      const ended = report.flightEnd.flightsEnded
+      const summary = {
+        tick: report.tick.id,
+        flightsEnded: ended,
+        batches: report.flightEnd.batches,
+        complete: report.flightEnd.complete,
+        dataAgeSeconds: report.freshness.ageSeconds,
+        lag: report.lag.enabled && report.lag.available ? report.lag.total : null,
+        raised: report.alerts.raised,
+        cleared: report.alerts.cleared,
+        inboxPruned: report.retention.inboxPruned,
+        durationMs: report.durationMs,
+      }
+      if (report.lag.enabled && !report.lag.available) {
+        metrics.recordTick('kafka_unavailable', seconds, ended)
+        logger.warn(summary, 'tick done without Kafka lag')
+        // The database work is committed and a repeated tick is harmless, so let PingSource retry.
+        return c.json(
+          {
+            error: `Kafka unavailable: ${report.lag.error} (the rest of the tick was done and stored)`,
+            details: report,
+          },
+          503
+        )
+      }
+      metrics.recordTick('ok', seconds, ended)
+      logger.info(summary, 'tick done')
+      return c.json(report)
     }
-    if (report.lag.enabled && !report.lag.available) {
-      metrics.recordTick('kafka_unavailable', seconds, ended)
-      logger.warn(summary, 'tick done without Kafka lag')
-      // The database work is committed and a repeated tick is harmless, so let PingSource retry.
-      return c.json(
-        {
-          error: `Kafka unavailable: ${report.lag.error} (the rest of the tick was done and stored)`,
-          details: report,
-        },
-        503
-      )
-    }
-    metrics.recordTick('ok', seconds, ended)
-    logger.info(summary, 'tick done')
-    return c.json(report)
-  })
+  )
 
   rejectOtherMethods(app)
   return app
