@@ -5,9 +5,10 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { Kafka, logLevel } from 'kafkajs'
-import pg from 'pg'
 
 import { migrate } from '../../shared/db/migrate.ts'
+import type { Pool } from '../../shared/db/pool.ts'
+import { createPool } from '../../shared/db/pool.ts'
 import { FLIGHT_RAW_DATA_TOPIC } from '../../shared/events/index.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { EmbeddedPostgres } from './embedded-postgres.ts'
@@ -71,7 +72,7 @@ export interface LocalPipeline {
   tickers: { producer: Ticker; sweeper: Ticker }
   dispatcher?: KafkaDispatcher
   /** A pool on the database for status queries (1 connection). */
-  pool: pg.Pool
+  pool: Pool
   stop(): Promise<void>
 }
 
@@ -96,7 +97,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     }
     const databaseUrl = options.databaseUrl ?? embedded!.url
     await migrate({ databaseUrl, logger })
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
+    // The shared pool logs a connection a server restart drops; a bare pg.Pool would throw it and
+    // end the whole pipeline.
+    const pool = createPool(databaseUrl, { max: 1, applicationName: 'npm-start-status', logger })
     cleanups.push(() => pool.end())
 
     const { source, reason } = await chooseSource(options)

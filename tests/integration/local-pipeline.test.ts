@@ -56,7 +56,7 @@ async function eventually<T>(
 /** Runs the simulated pipeline until flights fill, gain waypoints and end; then restarts it. */
 async function runAndRestart(
   options: Omit<LocalPipelineOptions, 'speed' | 'logger' | 'dashboardPort'>,
-  check: (pipeline: LocalPipeline) => void = () => {}
+  check: (pipeline: LocalPipeline) => void | Promise<void> = () => {}
 ) {
   const settings = {
     ...options,
@@ -101,7 +101,7 @@ async function runAndRestart(
 
     const status = await fetch(`${pipeline.functions.dashboard.url}/api/status`)
     expect(status.status).toBe(200)
-    check(pipeline)
+    await check(pipeline)
 
     await pipeline.stop()
     const before = ended
@@ -159,10 +159,19 @@ describe('npm start: the local pipeline', () => {
     it('delivers through Kafka like a KafkaSource and keeps its data across a restart', async () => {
       await runAndRestart(
         { dataDir: await dataDir(), databaseUrl: database().url, kafkaBrokers: kafkaBrokers() },
-        (pipeline) => {
+        async (pipeline) => {
           expect(pipeline.transport).toBe('kafka')
           expect(pipeline.dispatcher!.stats()).toMatchObject({ deadLettered: 0 })
           expect(pipeline.dispatcher!.stats().delivered).toBeGreaterThan(0)
+          // A server restart drops npm start's idle status connection: once an unhandled 'error'
+          // event that ended the whole pipeline.
+          const { rowCount } = await database().pool.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = 'npm-start-status'`
+          )
+          expect(rowCount).toBe(1)
+          await new Promise((resolve) => setTimeout(resolve, 200))
+          expect((await pipeline.pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
         }
       )
     }, 300_000)
