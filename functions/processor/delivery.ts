@@ -134,33 +134,38 @@ function streamOf(event: CloudEvent<unknown>): string {
 export type DeliveryWriter = (deliveries: Delivery[]) => Promise<DeliverySummary[]>
 
 /**
- * Writes all events of one request in one transaction: each is first recorded in the inbox, so
- * a redelivered event is recognised and skipped, then its states are applied and the delivery is
- * noted in pipeline_status. Nothing is visible before the commit.
+ * Writes each event of a request in a transaction of its own: it is first recorded in the inbox,
+ * so a redelivered event is recognised and skipped, then its states are applied and the delivery
+ * is noted in pipeline_status. The answer comes after the last commit. A batch in one transaction
+ * would lock each event's aircraft in icao24 order but the events in request order, so two
+ * batches holding the same events in another order could deadlock; if a later event fails, the
+ * committed ones are duplicates when the batch comes again.
  */
 export function createDeliveryWriter(pool: Pool, rules: FlightRules): DeliveryWriter {
-  return (deliveries) =>
+  const write = (delivery: Delivery) =>
     withTransaction(pool, async (client) => {
-      const summaries: DeliverySummary[] = []
-      for (const delivery of deliveries) {
-        if (!(await recordInboxEvent(client, delivery.source, delivery.id))) {
-          summaries.push(summarize(delivery, null))
-          continue
-        }
-        const result = await applyStates(client, delivery.states, rules)
-        const summary = summarize(delivery, result)
-        await recordDelivery(client, {
-          stream: delivery.stream,
-          eventId: delivery.id,
-          dataTime: delivery.dataTime,
-          received: summary.received,
-          accepted: summary.accepted,
-          dropped: summary.received - summary.accepted,
-        })
-        summaries.push(summary)
+      if (!(await recordInboxEvent(client, delivery.source, delivery.id))) {
+        return summarize(delivery, null)
       }
-      return summaries
+      const result = await applyStates(client, delivery.states, rules)
+      const summary = summarize(delivery, result)
+      await recordDelivery(client, {
+        stream: delivery.stream,
+        eventId: delivery.id,
+        dataTime: delivery.dataTime,
+        received: summary.received,
+        accepted: summary.accepted,
+        dropped: summary.received - summary.accepted,
+      })
+      return summary
     })
+  return async (deliveries) => {
+    const summaries: DeliverySummary[] = []
+    for (const delivery of deliveries) {
+      summaries.push(await write(delivery))
+    }
+    return summaries
+  }
 }
 
 function summarize(

@@ -557,6 +557,84 @@ describe('processor with real PostgreSQL', () => {
     expect(flights[0]).toEqual({ n: 300, open: 300, orphans: 0 })
   })
 
+  it('writes the events of a batch a transaction each: batches in another order do not deadlock', async () => {
+    const pool = createPool(database().url, {
+      applicationName: 'processor-batches',
+      logger: silentLogger,
+      max: 4,
+    })
+    pools.push(pool)
+    // Every statement that lost a deadlock (withTransaction retries those, so statuses hide them).
+    let deadlocks = 0
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as { query: unknown }).query = (...args: unknown[]) => {
+        const result = query(...args)
+        if (result instanceof Promise) {
+          result.catch((err: { code?: string }) => {
+            if (err.code === '40P01') deadlocks++
+          })
+        }
+        return result
+      }
+    })
+    const write = createDeliveryWriter(pool, RULES)
+    const app = createApp({
+      maxBodyBytes: 1024 * 1024,
+      logger: silentLogger,
+      metrics: createMetricsRegistry('processor'),
+      writeDeliveries: write,
+      readiness: () => pingDatabase(pool),
+    })
+    const event = (aircraft: string[], time: number) =>
+      statesEvent({
+        time,
+        states: aircraft.map((icao24) => stateRow({ icao24, lastContact: time })),
+      })
+    const setA = ['a1a000', 'a1a001']
+    const setB = ['b1b000', 'b1b001']
+    expect((await deliver(app, asBinary(event([...setA, ...setB], T0)))).status).toBe(200)
+    const waiting = async (count: number) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const { rows: found } = await database().pool.query(
+          `SELECT 1 FROM pg_stat_activity
+            WHERE application_name = 'processor-batches' AND wait_event_type = 'Lock'`
+        )
+        if (found.length >= count) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`fewer than ${count} writers waiting on a lock`)
+    }
+
+    // Blockers on one aircraft of each set line the two batches up: [A, B] waits on A, [B, A]
+    // on B; once A is free, the first holds A and waits on B, where the second is ahead of it.
+    const blockers = await Promise.all([database().pool.connect(), database().pool.connect()])
+    for (const [blocker, icao24] of [
+      [blockers[0], setA[0]],
+      [blockers[1], setB[0]],
+    ] as const) {
+      await blocker.query('BEGIN')
+      await blocker.query('SELECT 1 FROM live_flights WHERE icao24 = $1 FOR UPDATE', [icao24])
+    }
+    const first = deliver(app, asBatch([event(setA, T0 + 10), event(setB, T0 + 10)]))
+    await waiting(1)
+    const second = deliver(app, asBatch([event(setB, T0 + 20), event(setA, T0 + 20)]))
+    await waiting(2)
+    await blockers[0].query('COMMIT')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await blockers[1].query('COMMIT')
+    blockers.forEach((blocker) => blocker.release())
+
+    expect((await first).status).toBe(200)
+    expect((await second).status).toBe(200)
+    expect(deadlocks).toBe(0)
+    const { rows: newest } = await database().pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM live_flights WHERE last_contact = to_timestamp($1)`,
+      [T0 + 20]
+    )
+    expect(newest[0]?.n).toBe(4)
+  })
+
   it('answers 503 when the database cannot be reached, and readiness says so', async () => {
     const app = processor('postgres://postgres@127.0.0.1:1/nowhere')
     const response = await app.request('/', asBinary(statesEvent({ time: T0, states: [] })))
