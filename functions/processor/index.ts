@@ -22,4 +22,12 @@ const app = createApp({
   readiness: () => pingDatabase(pool),
 })
 
-await serveApp({ app, port: config.port, logger, onShutdown: () => pool.end() })
+await serveApp({
+  app,
+  port: config.port,
+  logger,
+  onShutdown: () => pool.end(),
+  // Knative ends a request after the revision's 60 s timeoutSeconds, and SIGKILLs the pod when
+  // its grace period, the same 60 s, is over: a delivery in flight may take nearly all of it.
+  shutdownTimeoutMs: 55_000,
+})

@@ -21,6 +21,8 @@ await serveApp({
     await timer?.stop()
     await producer.close()
   },
+  // A tick (one poll with OpenSky's retries, then the sink) may take up to the revision's 120 s.
+  shutdownTimeoutMs: 115_000,
 })
 if (config.intervalSeconds !== null) {
   timer = startPollTimer({

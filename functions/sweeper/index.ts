@@ -17,4 +17,6 @@ await serveApp({
   port: config.port,
   logger,
   onShutdown: () => pool.end(),
+  // A tick may run for minutes (its time budget, then alerts); the revision allows 300 s.
+  shutdownTimeoutMs: 295_000,
 })

@@ -11,7 +11,10 @@ export interface ServeOptions {
   logger: Logger
   /** Releases what the function holds (pools, Kafka clients) after the last request finished. */
   onShutdown?: () => Promise<void>
-  /** Knative's grace period is the revision timeout; leave the process a little before SIGKILL. */
+  /**
+   * How long in-flight requests may take after SIGTERM. Knative's grace period is the revision's
+   * `timeoutSeconds`: a few seconds below it, so the process still exits on its own.
+   */
   shutdownTimeoutMs?: number
 }
 
