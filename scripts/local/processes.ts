@@ -37,7 +37,12 @@ export async function startFunction(options: StartFunctionOptions): Promise<Func
   const child = spawn(
     process.execPath,
     // kafkajs trips a harmless Node warning on every request timer (tulios/kafkajs#1751).
-    ['--disable-warning=TimeoutNegativeWarning', join(ROOT, 'functions', options.name, 'index.ts')],
+    [
+      '--disable-warning=TimeoutNegativeWarning',
+      '--import',
+      join(ROOT, 'scripts', 'local', 'exit-with-parent.ts'),
+      join(ROOT, 'functions', options.name, 'index.ts'),
+    ],
     {
       env: { ...process.env, ...options.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -25,45 +25,72 @@ async function shutdownLines(logDir: string, name: string): Promise<LogLine[]> {
     .filter((line) => line.msg === 'shutting down' || line.msg === 'stopped')
 }
 
+/** `npm start` as a shell's foreground job: its own process group, so a test can signal it. */
+async function startInTerminal(dataDir: string) {
+  const start = spawn(
+    process.execPath,
+    [
+      '--disable-warning=TimeoutNegativeWarning',
+      join(import.meta.dirname, '../../scripts/local/start.ts'),
+      '--source',
+      'simulate',
+      '--logs',
+    ],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: database().url,
+        SKYTRAIL_DATA_DIR: dataDir,
+        PORT: '0',
+        KAFKA_BROKERS: '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    }
+  )
+  const exited = new Promise<number | null>((resolve) => start.once('exit', resolve))
+  let stderr = ''
+  await new Promise<void>((resolve, reject) => {
+    start.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      if (stderr.includes('Skytrail is running')) {
+        resolve()
+      }
+    })
+    void exited.then((code) => reject(new Error(`npm start exited (${code}): ${stderr}`)))
+  })
+  return { start, exited }
+}
+
+/** Pids of the processes whose parent is `pid`, from /proc. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children: number[] = []
+  for (const entry of await readdir('/proc')) {
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    if (/^\d+$/.test(entry) && ppid === pid) {
+      children.push(Number(entry))
+    }
+  }
+  return children
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 describe('npm start in a terminal', () => {
   it('stops on Ctrl-C in order: the producer first, each function once, by SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'skytrail-signals-'))
-    // Its own process group, like a shell's foreground job, so the test can signal the group
-    // as a terminal's Ctrl-C does.
-    const start = spawn(
-      process.execPath,
-      [
-        '--disable-warning=TimeoutNegativeWarning',
-        join(import.meta.dirname, '../../scripts/local/start.ts'),
-        '--source',
-        'simulate',
-        '--logs',
-      ],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: database().url,
-          SKYTRAIL_DATA_DIR: dataDir,
-          PORT: '0',
-          KAFKA_BROKERS: '',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-        detached: true,
-      }
-    )
+    const { start, exited } = await startInTerminal(dataDir)
     try {
-      const exited = new Promise<number | null>((resolve) => start.once('exit', resolve))
-      let stderr = ''
-      await new Promise<void>((resolve, reject) => {
-        start.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString()
-          if (stderr.includes('Skytrail is running')) {
-            resolve()
-          }
-        })
-        void exited.then((code) => reject(new Error(`npm start exited (${code}): ${stderr}`)))
-      })
-
+      // As a terminal's Ctrl-C: the whole foreground group.
       process.kill(-start.pid!, 'SIGINT')
       expect(await exited).toBe(0)
 
@@ -88,6 +115,25 @@ describe('npm start in a terminal', () => {
       if (start.exitCode === null && start.signalCode === null) {
         process.kill(-start.pid!, 'SIGTERM')
       }
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  })
+
+  it('leaves no function running on its ports when it is killed with SIGKILL', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'skytrail-sigkill-'))
+    const { start, exited } = await startInTerminal(dataDir)
+    const functions = await childrenOf(start.pid!)
+    try {
+      expect(functions).toHaveLength(FUNCTIONS.length)
+      process.kill(start.pid!, 'SIGKILL')
+      await exited
+      for (let tries = 0; tries < 100 && functions.some(isAlive); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      // Their logs went through npm start, so only their absence tells they stopped.
+      expect(functions.filter(isAlive)).toEqual([])
+    } finally {
+      functions.filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL'))
       await rm(dataDir, { recursive: true, force: true })
     }
   })
