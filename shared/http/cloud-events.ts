@@ -31,7 +31,7 @@ const REQUIRED_ATTRIBUTES = ['specversion', 'id', 'source', 'type'] as const
  * Longest attribute value taken, in UTF-8 bytes. The processor keys its inbox by source and id
  * and its stream status by partition key: PostgreSQL refuses index entries over 2,704 bytes.
  */
-export const MAX_ATTRIBUTE_BYTES = 1024
+const MAX_ATTRIBUTE_BYTES = 1024
 
 /** RFC 3339 date-time, as the spec requires of `time`. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
@@ -172,20 +172,27 @@ function checkAttributes(where: string, event: CloudEvent<unknown>) {
     if (name === 'data' || name === 'data_base64' || value === undefined) {
       continue
     }
-    const problem =
-      typeof value === 'number' || typeof value === 'boolean'
-        ? undefined
-        : typeof value !== 'string'
-          ? 'is not a string, number or boolean'
-          : !value.isWellFormed()
-            ? 'is not valid Unicode text'
-            : Buffer.byteLength(value) > MAX_ATTRIBUTE_BYTES
-              ? `is longer than ${MAX_ATTRIBUTE_BYTES} bytes`
-              : undefined
+    const problem = attributeProblem(value)
     if (problem) {
       throw new BadRequestError(`not a valid CloudEvent: attribute ${name} of ${where} ${problem}`)
     }
   }
+}
+
+function attributeProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return undefined
+  }
+  if (typeof value !== 'string') {
+    return 'is not a string, number or boolean'
+  }
+  if (!value.isWellFormed()) {
+    return 'is not valid Unicode text'
+  }
+  if (Buffer.byteLength(value) > MAX_ATTRIBUTE_BYTES) {
+    return `is longer than ${MAX_ATTRIBUTE_BYTES} bytes`
+  }
+  return undefined
 }
 
 function toBadRequest(err: unknown): BadRequestError {
