@@ -80,7 +80,8 @@ describe('processor app', () => {
   it('logs why it rejected a delivery', async () => {
     const { logger, lines } = capturingLogger()
     const app = appWith(() => Promise.resolve([]), logger)
-    await app.request('/', asBinary(statesEvent({ time: 'yesterday', states: [] })))
+    const bad = statesEvent({ time: 'yesterday', states: [] })
+    await app.request('/', asBinary(bad))
     const big = statesEvent({ time: 1, states: [], padding: 'x'.repeat(2 * 1024 * 1024) })
     await app.request('/', asBinary(big))
     expect(lines).toMatchObject([
@@ -89,6 +90,7 @@ describe('processor app', () => {
         status: 400,
         msg: 'event data is not an OpenSky states envelope {time, states}',
         details: [expect.stringMatching(/^data\.time: /) as unknown],
+        events: [{ id: bad.id, source: bad.source }],
       },
       { level: 'warn', status: 413, msg: 'request body exceeds the limit of 1048576 bytes' },
     ])

@@ -44,12 +44,15 @@ export interface ErrorBody {
  */
 export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandler(err, c) {
+    // Which events, once decoded: the line an operator looks for with a dead letter in hand.
+    const decoded = c.get('cloudEvents') as { id: string; source: string }[] | undefined
+    const events = decoded?.map(({ id, source }) => ({ id, source }))
     if (err instanceof HttpError) {
       // After a 4xx Knative sends the event to the dead-letter sink: the log says why.
       logger.warn(
         err.status >= 500
-          ? { err, status: err.status }
-          : { status: err.status, details: err.details },
+          ? { err, status: err.status, events }
+          : { status: err.status, details: err.details, events },
         err.message
       )
       const body: ErrorBody = { error: err.message }
@@ -64,14 +67,14 @@ export function errorHandler(logger: Logger): ErrorHandler {
       return c.json({ error: message }, err.status)
     }
     if (isTransientDatabaseError(err)) {
-      logger.warn({ err }, 'database unavailable')
+      logger.warn({ err, events }, 'database unavailable')
       return c.json({ error: `database unavailable (${databaseErrorCode(err)})` }, 503)
     }
     if (isInvalidDataError(err)) {
-      logger.warn({ err }, 'the database refused the data')
+      logger.warn({ err, events }, 'the database refused the data')
       return c.json({ error: `the database refused the data: ${err.message}` }, 422)
     }
-    logger.error({ err }, 'unhandled error')
+    logger.error({ err, events }, 'unhandled error')
     return c.json({ error: 'internal error' }, 500)
   }
 }
