@@ -78,6 +78,7 @@ export async function startKafkaDispatcher(
   const admin = kafka.admin()
   const stats: DispatcherStats = { delivered: 0, retried: 0, deadLettered: 0 }
   let stopping = false
+  const stopped = new AbortController()
 
   await Promise.all([consumer.connect(), producer.connect(), admin.connect()])
   await consumer.subscribe({ topic, fromBeginning: true })
@@ -110,7 +111,11 @@ export async function startKafkaDispatcher(
       attempt++
     ) {
       stats.retried++
-      await sleep(backoffDelayMs * 2 ** attempt)
+      // Up to 17 minutes at the last retry: stop() wakes it, so Ctrl-C does not wait that long.
+      await sleep(backoffDelayMs * 2 ** attempt, stopped.signal)
+      if (stopping) {
+        break
+      }
       outcome = await send(event)
     }
     return outcome
@@ -163,6 +168,7 @@ export async function startKafkaDispatcher(
     lag: () => fetchConsumerLag(admin, { groupId: options.groupId, topic }),
     async stop() {
       stopping = true
+      stopped.abort()
       await consumer.disconnect()
       await Promise.all([producer.disconnect(), admin.disconnect()])
     },
@@ -232,6 +238,17 @@ function toCloudEvent(
   )
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true }
+    )
+  })
 }

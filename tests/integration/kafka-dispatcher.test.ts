@@ -193,4 +193,38 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
       [1, 0],
     ])
   })
+
+  it('stops at once during a long backoff and leaves the record uncommitted for next time', async () => {
+    const slowTopic = await createTestTopic(admin, { prefix: 'slow', partitions: 1 })
+    const slowGroup = uniqueKafkaName('slow-group')
+    script.set(
+      'slow-1',
+      Array.from({ length: 10 }, () => 503)
+    )
+    await producer.send({ topic: slowTopic, messages: [eventRecord('slow-1', 0)] })
+    const slow = await startKafkaDispatcher({
+      brokers: kafkaBrokers(),
+      topic: slowTopic,
+      groupId: slowGroup,
+      sink,
+      deadLetterTopic,
+      retry: 5,
+      backoffDelayMs: 60_000,
+      logger: silentLogger,
+    })
+    try {
+      await waitFor(() => slow.stats().retried === 1, 'the first retry to wait')
+      // Two minutes of backoff are due; stop() must not sit them out.
+      const outcome = await Promise.race([
+        slow.stop().then(() => 'stopped'),
+        new Promise((resolve) => setTimeout(resolve, 15_000, 'still waiting')),
+      ])
+      expect(outcome).toBe('stopped')
+      expect(slow.stats()).toMatchObject({ delivered: 0, deadLettered: 0 })
+      const committed = await admin.fetchOffsets({ groupId: slowGroup, topics: [slowTopic] })
+      expect(committed[0]?.partitions).toEqual([{ partition: 0, offset: '-1', metadata: null }])
+    } finally {
+      await deleteTestTopics(admin, [slowTopic])
+    }
+  })
 })
