@@ -3,6 +3,9 @@ import { z } from 'zod'
 import { baseEnv, booleanFlag, parseConfig, positiveInt, postgresUrl } from '../../shared/config.ts'
 import { tileOrigin } from './security.ts'
 
+/** The Service's `timeoutSeconds` (knative/dashboard). */
+export const REVISION_TIMEOUT_SECONDS = 300
+
 /** A raster tile URL template such as `https://tile.example.org/{z}/{x}/{y}.png`. */
 const tileUrlTemplate = z
   .string()

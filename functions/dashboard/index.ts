@@ -3,7 +3,7 @@ import { serveApp } from '../../shared/http/serve.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { createApp } from './app.ts'
 import { loadClientAssets } from './client-assets.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, REVISION_TIMEOUT_SECONDS } from './config.ts'
 
 const config = loadConfig()
 const logger = createLogger('dashboard', config.logLevel)
@@ -17,4 +17,10 @@ const pool = createPool(config.databaseUrl, {
 const assets = await loadClientAssets()
 const app = createApp({ config, logger, pool, assets })
 
-await serveApp({ app, port: config.port, logger, onShutdown: () => pool.end() })
+await serveApp({
+  app,
+  port: config.port,
+  logger,
+  onShutdown: () => pool.end(),
+  revisionTimeoutSeconds: REVISION_TIMEOUT_SECONDS,
+})

@@ -2,6 +2,9 @@ import { z } from 'zod'
 
 import { baseEnv, parseConfig, positiveInt, postgresUrl } from '../../shared/config.ts'
 
+/** The Service's `timeoutSeconds` (knative/processor): one delivery may take this long. */
+export const REVISION_TIMEOUT_SECONDS = 60
+
 const MIB = 1024 * 1024
 
 /** Environment variables the processor reads (the cluster manifests must provide the required ones). */

@@ -3,7 +3,7 @@ import { createMetricsRegistry } from '../../shared/http/metrics.ts'
 import { serveApp } from '../../shared/http/serve.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { createApp } from './app.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, REVISION_TIMEOUT_SECONDS } from './config.ts'
 import { createDeliveryWriter } from './delivery.ts'
 
 const config = loadConfig()
@@ -27,7 +27,5 @@ await serveApp({
   port: config.port,
   logger,
   onShutdown: () => pool.end(),
-  // Knative ends a request after the revision's 60 s timeoutSeconds, and SIGKILLs the pod when
-  // its grace period, the same 60 s, is over: a delivery in flight may take nearly all of it.
-  shutdownTimeoutMs: 55_000,
+  revisionTimeoutSeconds: REVISION_TIMEOUT_SECONDS,
 })

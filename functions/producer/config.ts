@@ -13,6 +13,12 @@ import { DACH_BBOX, parseBoundingBox } from './bbox.ts'
 import { DAILY_CREDITS, type OpenSkyTier } from './credits.ts'
 import { DEFAULT_PENDING_LIMITS } from './poller.ts'
 
+/**
+ * The Service's `timeoutSeconds` (knative/producer): one tick, a poll with OpenSky's retries and
+ * then the sink, may take this long.
+ */
+export const REVISION_TIMEOUT_SECONDS = 120
+
 export const SOURCES = ['opensky', 'replay', 'simulate', 'record'] as const
 export type SourceName = (typeof SOURCES)[number]
 

@@ -2,7 +2,7 @@ import { createMetricsRegistry } from '../../shared/http/metrics.ts'
 import { serveApp } from '../../shared/http/serve.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { createApp } from './app.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, REVISION_TIMEOUT_SECONDS } from './config.ts'
 import { createProducer } from './producer.ts'
 import { type PollTimer, startPollTimer } from './timer.ts'
 
@@ -21,8 +21,7 @@ await serveApp({
     await timer?.stop()
     await producer.close()
   },
-  // A tick (one poll with OpenSky's retries, then the sink) may take up to the revision's 120 s.
-  shutdownTimeoutMs: 115_000,
+  revisionTimeoutSeconds: REVISION_TIMEOUT_SECONDS,
 })
 if (config.intervalSeconds !== null) {
   timer = startPollTimer({

@@ -11,6 +11,12 @@ import {
 import { FLIGHT_RAW_DATA_TOPIC } from '../../shared/events/index.ts'
 
 /**
+ * The Service's `timeoutSeconds` (knative/sweeper): one tick, its time budget and then the
+ * alerts, may take this long.
+ */
+export const REVISION_TIMEOUT_SECONDS = 300
+
+/**
  * The KafkaSource's `spec.consumerGroup` in our manifests. Knative's own default is a random
  * `knative-kafka-source-<uuid>`, which the sweeper could not know, so the manifests name it.
  */

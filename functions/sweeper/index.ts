@@ -2,7 +2,7 @@ import { createPool } from '../../shared/db/pool.ts'
 import { serveApp } from '../../shared/http/serve.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { createApp } from './app.ts'
-import { loadConfig } from './config.ts'
+import { loadConfig, REVISION_TIMEOUT_SECONDS } from './config.ts'
 
 const config = loadConfig()
 const logger = createLogger('sweeper', config.logLevel)
@@ -17,6 +17,5 @@ await serveApp({
   port: config.port,
   logger,
   onShutdown: () => pool.end(),
-  // A tick may run for minutes (its time budget, then alerts); the revision allows 300 s.
-  shutdownTimeoutMs: 295_000,
+  revisionTimeoutSeconds: REVISION_TIMEOUT_SECONDS,
 })

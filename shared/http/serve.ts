@@ -12,10 +12,21 @@ export interface ServeOptions {
   /** Releases what the function holds (pools, Kafka clients) after the last request finished. */
   onShutdown?: () => Promise<void>
   /**
-   * How long in-flight requests may take after SIGTERM. Knative's grace period is the revision's
-   * `timeoutSeconds`: a few seconds below it, so the process still exits on its own.
+   * The Knative revision's `timeoutSeconds` (its manifest's): the pod's grace period. It starts
+   * before queue-proxy's drain, which lasts until 30 s pass without a request; only then comes
+   * SIGTERM. So in-flight requests get what is left, less a margin for the process to exit on
+   * its own before SIGKILL.
    */
-  shutdownTimeoutMs?: number
+  revisionTimeoutSeconds?: number
+}
+
+/** queue-proxy's drain before SIGTERM, and the margin kept before SIGKILL. */
+const DRAIN_SECONDS = 30
+const EXIT_MARGIN_SECONDS = 5
+
+/** How long in-flight requests may take after SIGTERM in a revision with this timeout. */
+export function shutdownTimeoutMs(revisionTimeoutSeconds: number): number {
+  return Math.max(1, revisionTimeoutSeconds - DRAIN_SECONDS - EXIT_MARGIN_SECONDS) * 1000
 }
 
 export interface RunningServer {
@@ -30,7 +41,8 @@ export interface RunningServer {
  * then the pool is closed and the process exits.
  */
 export async function serveApp(options: ServeOptions): Promise<RunningServer> {
-  const { app, logger, onShutdown, shutdownTimeoutMs = 25_000 } = options
+  const { app, logger, onShutdown, revisionTimeoutSeconds = 60 } = options
+  const timeoutMs = shutdownTimeoutMs(revisionTimeoutSeconds)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: options.port }, () => resolve(started))
   })
@@ -55,9 +67,9 @@ export async function serveApp(options: ServeOptions): Promise<RunningServer> {
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down')
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown timed out, exiting')
+      logger.error({ timeoutMs }, 'shutdown timed out, exiting')
       process.exit(1)
-    }, shutdownTimeoutMs)
+    }, timeoutMs)
     timer.unref()
     close().then(
       () => {

@@ -495,6 +495,19 @@ describe('Knative functions and event sources', () => {
   })
 
   it.each(knativeServices.map((service) => [service.metadata.name, service] as const))(
+    '%s waits on SIGTERM for what its revision timeout leaves after the drain',
+    async (name, service) => {
+      // Each function reads its timeout from config.ts: it must be the manifest's.
+      const config = (await import(
+        pathToFileURL(join(root, 'functions', name, 'config.ts')).href
+      )) as {
+        REVISION_TIMEOUT_SECONDS: number
+      }
+      expect(config.REVISION_TIMEOUT_SECONDS).toBe(podTemplate(service).spec.timeoutSeconds)
+    }
+  )
+
+  it.each(knativeServices.map((service) => [service.metadata.name, service] as const))(
     '%s scales to zero, limits concurrency and resources, probes /health',
     (_name, service) => {
       const template = podTemplate(service)
