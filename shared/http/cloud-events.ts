@@ -97,19 +97,14 @@ function contentModeOf(contentType: string | undefined): ContentMode {
 function decode(mode: ContentMode, headers: Record<string, string>, body: string) {
   if (mode === 'binary') {
     requireAttributes('the request', (name) => headers[`ce-${name}`])
-    // The SDK puts the current time in place of a `ce-time` it cannot read.
-    const time = headers['ce-time']
-    if (time !== undefined && !RFC3339.test(time)) {
-      throw new BadRequestError(
-        `not a valid CloudEvent: time ${JSON.stringify(time)} is not an RFC 3339 timestamp`
-      )
-    }
+    requireReadableTime('the request', headers['ce-time'])
     // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
     return [HTTP.toEvent<unknown>({ headers, body }) as CloudEvent<unknown>]
   }
   const json = JSON.parse(body) as unknown
   if (mode === 'structured') {
     requireAttributes('the event', (name) => attributeOf(json, name))
+    requireReadableTime('the event', attributeOf(json, 'time'))
     return [HTTP.toEvent<unknown>({ headers, body: json }) as CloudEvent<unknown>]
   }
   if (!Array.isArray(json)) {
@@ -117,6 +112,7 @@ function decode(mode: ContentMode, headers: Record<string, string>, body: string
   }
   return json.map((element: unknown, index) => {
     requireAttributes(`event ${index} of the batch`, (name) => attributeOf(element, name))
+    requireReadableTime(`event ${index} of the batch`, attributeOf(element, 'time'))
     return new CloudEvent<unknown>(element as CloudEventV1<unknown>)
   })
 }
@@ -135,6 +131,15 @@ function requireAttributes(where: string, valueOf: (name: string) => unknown) {
   if (missing.length > 0) {
     throw new BadRequestError(
       `not a valid CloudEvent: ${where} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+    )
+  }
+}
+
+/** The SDK puts the current time in place of a `time` it cannot read. */
+function requireReadableTime(where: string, time: unknown) {
+  if (time !== undefined && time !== null && !(typeof time === 'string' && RFC3339.test(time))) {
+    throw new BadRequestError(
+      `not a valid CloudEvent: the time of ${where}, ${JSON.stringify(time)}, is not an RFC 3339 timestamp`
     )
   }
 }

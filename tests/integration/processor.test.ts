@@ -468,7 +468,13 @@ describe('processor with real PostgreSQL', () => {
         'an unreadable time, which the SDK would replace by the current one',
         { ...binary, headers: { ...headers, 'ce-time': 'yesterday' } },
         400,
-        /time "yesterday" is not an RFC 3339 timestamp/,
+        /the time of the request, "yesterday", is not an RFC 3339 timestamp/,
+      ],
+      [
+        'an unreadable time in structured mode',
+        asStructuredJson({ ...valid.toJSON(), time: 'yesterday' }),
+        400,
+        /the time of the event, "yesterday", is not an RFC 3339 timestamp/,
       ],
       [
         'an id too long for the inbox index (was a 500, retried)',

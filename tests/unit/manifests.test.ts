@@ -80,7 +80,7 @@ interface Container {
 
 interface PodTemplate {
   metadata?: { annotations?: Record<string, string> }
-  spec: { containers: Container[]; containerConcurrency?: number }
+  spec: { containers: Container[]; containerConcurrency?: number; timeoutSeconds?: number }
 }
 
 interface Ref {
