@@ -84,6 +84,8 @@ describe('processor app', () => {
     await app.request('/', asBinary(bad))
     const big = statesEvent({ time: 1, states: [], padding: 'x'.repeat(2 * 1024 * 1024) })
     await app.request('/', asBinary(big))
+    const other = statesEvent({ time: 1, states: [] }, { type: 'com.example.other' })
+    await app.request('/', asBinary(other))
     expect(lines).toMatchObject([
       {
         level: 'warn',
@@ -93,6 +95,7 @@ describe('processor app', () => {
         events: [{ id: bad.id, source: bad.source }],
       },
       { level: 'warn', status: 413, msg: 'request body exceeds the limit of 1048576 bytes' },
+      { level: 'warn', status: 400, events: [{ id: other.id, source: other.source }] },
     ])
   })
 

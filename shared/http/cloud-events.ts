@@ -64,6 +64,8 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
     if (events.length === 0) {
       throw new BadRequestError('the request holds no CloudEvent (an empty batch)')
     }
+    // Set before the checks, so the log line of a rejected event names it.
+    c.set('cloudEvents', events)
     for (const [index, event] of events.entries()) {
       try {
         event.validate()
@@ -75,7 +77,6 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
         throw new BadRequestError(`unsupported event type "${event.type}"; expected ${accepted}`)
       }
     }
-    c.set('cloudEvents', events)
     c.set('cloudEventsMode', mode)
     await next()
   }

@@ -1,3 +1,4 @@
+import type { CloudEvent } from 'cloudevents'
 import type { ErrorHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -45,8 +46,9 @@ export interface ErrorBody {
 export function errorHandler(logger: Logger): ErrorHandler {
   return function errorHandler(err, c) {
     // Which events, once decoded: the line an operator looks for with a dead letter in hand.
-    const decoded = c.get('cloudEvents') as { id: string; source: string }[] | undefined
-    const events = decoded?.map(({ id, source }) => ({ id, source }))
+    const events = (c.get('cloudEvents') as CloudEvent<unknown>[] | undefined)?.map(
+      ({ id, source }) => ({ id, source })
+    )
     if (err instanceof HttpError) {
       // After a 4xx Knative sends the event to the dead-letter sink: the log says why.
       logger.warn(
