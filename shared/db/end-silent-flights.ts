@@ -18,9 +18,11 @@ export interface EndSilentFlightsBatch {
  * flight would split it in two when they arrive. The data time is that of the stream (Kafka
  * partition) furthest behind, since an aircraft's states all travel in one stream and the
  * sweeper does not know which: even the partitions of one poll commit moments apart. Only
- * streams written within the timeout count, so one that stopped for good (fewer partitions,
- * another producer) does not hold every flight open; when none was, the newest data of any
- * stream counts, and with no data at all, server time.
+ * streams written within the last hour (or the timeout, if longer) count, so one that stopped for
+ * good (fewer partitions, another producer) holds flights open for an hour at most. The hour
+ * outlasts a partition stalled on KafkaSource's retries (about 40 minutes, see
+ * knative/processor/400-kafkasource-processor.yaml). When no stream was written within it, the
+ * newest data of any stream counts, and with no data at all, server time.
  *
  * Locking: live rows first, then their flights, the processor's order; SKIP LOCKED leaves rows a
  * processor (or another sweeper) holds to a later batch instead of waiting for them, so the sweeper
@@ -39,7 +41,8 @@ export async function endSilentFlightsBatch(
           FROM live_flights
          WHERE last_contact < LEAST(now(), COALESCE(
                                 (SELECT min(last_data_time) FROM pipeline_status
-                                  WHERE last_write_at > now() - make_interval(secs => $1)),
+                                  WHERE last_write_at > now() - GREATEST(
+                                          make_interval(secs => $1), interval '1 hour')),
                                 (SELECT max(last_data_time) FROM pipeline_status)))
                               - make_interval(secs => $1)
          ORDER BY last_contact
