@@ -17,7 +17,7 @@ export interface ServeOptions {
    * SIGTERM. So in-flight requests get what is left, less a margin for the process to exit on
    * its own before SIGKILL.
    */
-  revisionTimeoutSeconds?: number
+  revisionTimeoutSeconds: number
 }
 
 /** queue-proxy's drain before SIGTERM, and the margin kept before SIGKILL. */
@@ -41,7 +41,7 @@ export interface RunningServer {
  * then the pool is closed and the process exits.
  */
 export async function serveApp(options: ServeOptions): Promise<RunningServer> {
-  const { app, logger, onShutdown, revisionTimeoutSeconds = 60 } = options
+  const { app, logger, onShutdown, revisionTimeoutSeconds } = options
   const timeoutMs = shutdownTimeoutMs(revisionTimeoutSeconds)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: options.port }, () => resolve(started))
