@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 
 import { freePort } from '../free-port.ts'
+import { isRunning } from '../is-running.ts'
 
 export const KAFKA_VERSION = '4.3.1'
 
@@ -411,10 +412,10 @@ async function reapOrphans(): Promise<void> {
     } catch {
       continue // not ours, or still starting
     }
-    if (isAlive(owner.ownerPid)) {
+    if (isRunning(owner.ownerPid)) {
       continue
     }
-    if (isAlive(owner.javaPid) && commandLine(owner.javaPid).includes(dir)) {
+    if (isRunning(owner.javaPid) && commandLine(owner.javaPid).includes(dir)) {
       try {
         process.kill(owner.javaPid, 'SIGKILL')
       } catch {
@@ -622,15 +623,6 @@ async function run(
   })
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
@@ -667,7 +659,7 @@ interface PidFile {
 async function readPidFile(): Promise<PidFile | undefined> {
   try {
     const parsed = JSON.parse(await readFile(pidFile, 'utf8')) as PidFile
-    return isAlive(parsed.pid) ? parsed : undefined
+    return isRunning(parsed.pid) ? parsed : undefined
   } catch {
     return undefined
   }
@@ -723,7 +715,7 @@ async function cliStart(args: string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0))
   // keep running; if the JVM dies on its own, report it and exit non-zero
   const poll = setInterval(() => {
-    if (!stopping && !isAlive(broker.pid)) {
+    if (!stopping && !isRunning(broker.pid)) {
       clearInterval(poll)
       void logTail(broker.logFile, path.join(path.dirname(broker.logFile), 'console.log')).then(
         (logs) => {
@@ -744,10 +736,10 @@ async function cliStop(): Promise<void> {
   }
   process.kill(running.pid, 'SIGTERM')
   const deadline = Date.now() + 30_000
-  while (isAlive(running.pid) && Date.now() < deadline) {
+  while (isRunning(running.pid) && Date.now() < deadline) {
     await sleep(100)
   }
-  if (isAlive(running.pid)) {
+  if (isRunning(running.pid)) {
     throw new Error(`broker launcher (pid ${running.pid}) did not stop within 30 s`)
   }
   console.error(`stopped the broker at ${running.brokers}`)

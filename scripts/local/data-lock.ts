@@ -2,6 +2,8 @@
 // each keep their own view of them and corrupt the data (a primary key stored twice).
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 
+import { isRunning } from '../is-running.ts'
+
 /** The folders this process holds: a lock with its own pid is stale only if not among them. */
 const held = new Set<string>()
 
@@ -13,16 +15,6 @@ function readIfThere(file: string): string | null {
       return null
     }
     throw err
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

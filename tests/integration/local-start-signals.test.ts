@@ -5,6 +5,7 @@ import { join } from 'node:path'
 
 import { describe, expect, it } from 'vitest'
 
+import { isRunning } from '../../scripts/is-running.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 
 const database = useTestDatabase()
@@ -76,15 +77,6 @@ async function childrenOf(pid: number): Promise<number[]> {
   return children
 }
 
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 describe('npm start in a terminal', () => {
   it('stops on Ctrl-C in order: the producer first, each function once, by SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'skytrail-signals-'))
@@ -127,13 +119,13 @@ describe('npm start in a terminal', () => {
       expect(functions).toHaveLength(FUNCTIONS.length)
       process.kill(start.pid!, 'SIGKILL')
       await exited
-      for (let tries = 0; tries < 100 && functions.some(isAlive); tries++) {
+      for (let tries = 0; tries < 100 && functions.some(isRunning); tries++) {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
       // Their logs went through npm start, so only their absence tells they stopped.
-      expect(functions.filter(isAlive)).toEqual([])
+      expect(functions.filter(isRunning)).toEqual([])
     } finally {
-      functions.filter(isAlive).forEach((pid) => process.kill(pid, 'SIGKILL'))
+      functions.filter(isRunning).forEach((pid) => process.kill(pid, 'SIGKILL'))
       await rm(dataDir, { recursive: true, force: true })
     }
   })
