@@ -10,6 +10,8 @@
 // - after the last retry or a final status the record goes to the dead-letter topic with
 //   `knativeerrorcode`, `knativeerrordest` and `knativeerrordata`;
 // - the offset is committed only after the outcome, so a crash redelivers (at least once).
+import { setTimeout as wait } from 'node:timers/promises'
+
 import type { CloudEvent } from 'cloudevents'
 import { CloudEvent as Event, Kafka as KafkaBinding } from 'cloudevents'
 import type { KafkaMessage as KafkaRecord } from 'kafkajs'
@@ -111,9 +113,11 @@ export async function startKafkaDispatcher(
       attempt++
     ) {
       stats.retried++
-      // Up to 17 minutes at the last retry: stop() wakes it, so Ctrl-C does not wait that long.
-      await sleep(backoffDelayMs * 2 ** attempt, stopped.signal)
-      if (stopping) {
+      // Up to 17 minutes at the last retry: stop() aborts the wait (its only rejection), so
+      // Ctrl-C does not sit it out.
+      const delay = backoffDelayMs * 2 ** attempt
+      const aborted = await wait(delay, false, { signal: stopped.signal }).catch(() => true)
+      if (aborted) {
         break
       }
       outcome = await send(event)
@@ -236,19 +240,4 @@ function toCloudEvent(
     },
     false
   )
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true }
-    )
-  })
 }
