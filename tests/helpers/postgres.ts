@@ -36,3 +36,22 @@ export function useTestDatabase(): () => TestDatabase {
     return database
   }
 }
+
+/** Resolves once `count` connections of `applicationName` wait on a lock; fails after 30 s. */
+export async function untilWaitingOnLock(pool: pg.Pool, applicationName: string, count = 1) {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const { rows } = await pool.query<{ waiting: number }>(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+      [applicationName]
+    )
+    if ((rows[0]?.waiting ?? 0) >= count) {
+      return
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`fewer than ${count} ${applicationName} connections waiting on a lock`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

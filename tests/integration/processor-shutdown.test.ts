@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { freePort } from '../../scripts/free-port.ts'
 import { asBinary, statesEvent } from '../fixtures/events.ts'
 import { loadSample } from '../fixtures/opensky.ts'
-import { useTestDatabase } from '../helpers/postgres.ts'
+import { untilWaitingOnLock, useTestDatabase } from '../helpers/postgres.ts'
 
 const database = useTestDatabase()
 
@@ -48,12 +48,7 @@ describe('processor process', () => {
     await blocker.query('BEGIN')
     await blocker.query('LOCK TABLE live_flights IN ACCESS EXCLUSIVE MODE')
     const delivery = fetch(`${url}/`, asBinary(statesEvent(loadSample('sample-1'))))
-    await until('the delivery waiting on the lock', async () => {
-      const { rows } = await database().pool.query(
-        `SELECT 1 FROM pg_stat_activity WHERE application_name = 'skytrail-processor' AND wait_event_type = 'Lock'`
-      )
-      return rows.length > 0
-    })
+    await untilWaitingOnLock(database().pool, 'skytrail-processor')
 
     child.kill('SIGTERM')
     await new Promise((resolve) => setTimeout(resolve, 300))

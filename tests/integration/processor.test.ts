@@ -11,7 +11,7 @@ import { createMetricsRegistry } from '../../shared/http/metrics.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBatch, asBinary, asStructured, statesEvent } from '../fixtures/events.ts'
 import { loadSample, stateRow } from '../fixtures/opensky.ts'
-import { useTestDatabase } from '../helpers/postgres.ts'
+import { untilWaitingOnLock, useTestDatabase } from '../helpers/postgres.ts'
 
 const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
 const T0 = 1_700_000_000
@@ -600,18 +600,6 @@ describe('processor with real PostgreSQL', () => {
     const setA = ['a1a000', 'a1a001']
     const setB = ['b1b000', 'b1b001']
     expect((await deliver(app, asBinary(event([...setA, ...setB], T0)))).status).toBe(200)
-    const waiting = async (count: number) => {
-      for (let tries = 0; tries < 100; tries++) {
-        const { rows: found } = await database().pool.query(
-          `SELECT 1 FROM pg_stat_activity
-            WHERE application_name = 'processor-batches' AND wait_event_type = 'Lock'`
-        )
-        if (found.length >= count) return
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      throw new Error(`fewer than ${count} writers waiting on a lock`)
-    }
-
     // Blockers on one aircraft of each set line the two batches up: [A, B] waits on A, [B, A]
     // on B; once A is free, the first holds A and waits on B, where the second is ahead of it.
     const blockers = await Promise.all([database().pool.connect(), database().pool.connect()])
@@ -623,9 +611,9 @@ describe('processor with real PostgreSQL', () => {
       await blocker.query('SELECT 1 FROM live_flights WHERE icao24 = $1 FOR UPDATE', [icao24])
     }
     const first = deliver(app, asBatch([event(setA, T0 + 10), event(setB, T0 + 10)]))
-    await waiting(1)
+    await untilWaitingOnLock(database().pool, 'processor-batches', 1)
     const second = deliver(app, asBatch([event(setB, T0 + 20), event(setA, T0 + 20)]))
-    await waiting(2)
+    await untilWaitingOnLock(database().pool, 'processor-batches', 2)
     await blockers[0].query('COMMIT')
     await new Promise((resolve) => setTimeout(resolve, 200))
     await blockers[1].query('COMMIT')
