@@ -22,6 +22,11 @@ const pools: pg.Pool[] = []
 function processor(url = database().url, maxBodyBytes = 16 * 1024 * 1024) {
   const pool = createPool(url, { applicationName: 'processor-test', logger: silentLogger, max: 4 })
   pools.push(pool)
+  return processorOn(pool, maxBodyBytes)
+}
+
+/** The processor app writing through `pool`. */
+function processorOn(pool: pg.Pool, maxBodyBytes = 16 * 1024 * 1024) {
   return createApp({
     maxBodyBytes,
     logger: silentLogger,
@@ -584,14 +589,7 @@ describe('processor with real PostgreSQL', () => {
         return result
       }
     })
-    const write = createDeliveryWriter(pool, RULES)
-    const app = createApp({
-      maxBodyBytes: 1024 * 1024,
-      logger: silentLogger,
-      metrics: createMetricsRegistry('processor'),
-      writeDeliveries: write,
-      readiness: () => pingDatabase(pool),
-    })
+    const app = processorOn(pool)
     const event = (aircraft: string[], time: number) =>
       statesEvent({
         time,
