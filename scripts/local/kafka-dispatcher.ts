@@ -79,8 +79,8 @@ export async function startKafkaDispatcher(
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const admin = kafka.admin()
   const stats: DispatcherStats = { delivered: 0, retried: 0, deadLettered: 0 }
-  let stopping = false
-  const stopped = new AbortController()
+  // Aborted by stop(): no more retries, and a wait for one ends at once.
+  const stopping = new AbortController()
 
   await Promise.all([consumer.connect(), producer.connect(), admin.connect()])
   await consumer.subscribe({ topic, fromBeginning: true })
@@ -109,14 +109,14 @@ export async function startKafkaDispatcher(
     let outcome = await send(event)
     for (
       let attempt = 1;
-      attempt <= retry && !outcome.ok && isRetryable(outcome) && !stopping;
+      attempt <= retry && !outcome.ok && isRetryable(outcome) && !stopping.signal.aborted;
       attempt++
     ) {
       stats.retried++
       // Up to 17 minutes at the last retry: stop() aborts the wait (its only rejection), so
       // Ctrl-C does not sit it out.
       const delay = backoffDelayMs * 2 ** attempt
-      const aborted = await wait(delay, false, { signal: stopped.signal }).catch(() => true)
+      const aborted = await wait(delay, false, { signal: stopping.signal }).catch(() => true)
       if (aborted) {
         break
       }
@@ -148,7 +148,7 @@ export async function startKafkaDispatcher(
     eachMessage: async ({ partition, message }) => {
       const event = toCloudEvent(message, { topic, partition, source })
       const outcome = await deliver(event)
-      if (stopping && !outcome.ok) {
+      if (stopping.signal.aborted && !outcome.ok) {
         // Not an outcome: leave the offset uncommitted so the record comes again next time.
         throw new Error('dispatcher stopping')
       }
@@ -171,8 +171,7 @@ export async function startKafkaDispatcher(
     stats: () => ({ ...stats }),
     lag: () => fetchConsumerLag(admin, { groupId: options.groupId, topic }),
     async stop() {
-      stopping = true
-      stopped.abort()
+      stopping.abort()
       await consumer.disconnect()
       await Promise.all([producer.disconnect(), admin.disconnect()])
     },
