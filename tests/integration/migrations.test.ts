@@ -1,6 +1,6 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -64,6 +64,7 @@ describe('migrations', () => {
       '000004_add_alert_measured_at',
       '000005_add_alert_event_refused_at',
       '000006_upper_case_callsigns',
+      '000007_hot_live_flight_updates',
     ])
 
     const tables = await query<{ table_name: string }>(
@@ -91,9 +92,11 @@ describe('migrations', () => {
       'constraint live_flights FOREIGN KEY (flight_uuid) REFERENCES flight_histories(flight_uuid)'
     )
     const indexes = schema.filter((line) => line.startsWith('index '))
-    expect(indexes.join('\n')).toMatch(
-      /live_flights_last_contact_idx ON public.live_flights .*\(last_contact\)/
-    )
+    // Only the keys index live_flights, so the processor's updates can be HOT.
+    expect(indexes.filter((line) => line.includes(' ON public.live_flights '))).toEqual([
+      expect.stringMatching(/live_flights_flight_uuid_key .*\(flight_uuid\)/),
+      expect.stringMatching(/live_flights_pkey .*\(icao24\)/),
+    ])
     expect(indexes.join('\n')).toMatch(
       /flight_histories_icao24_start_time_idx .*\(icao24, start_time DESC\)/
     )
@@ -115,7 +118,7 @@ describe('migrations', () => {
       url,
       'SELECT count(*)::int AS count FROM schema_migrations'
     )
-    expect(recorded[0]?.count).toBe(6)
+    expect(recorded[0]?.count).toBe(7)
   })
 
   it('applies each migration once when several runs start at the same time', async () => {
@@ -130,9 +133,10 @@ describe('migrations', () => {
       '000004_add_alert_measured_at',
       '000005_add_alert_event_refused_at',
       '000006_upper_case_callsigns',
+      '000007_hot_live_flight_updates',
     ])
     const recorded = await query<{ name: string }>(url, 'SELECT name FROM schema_migrations')
-    expect(recorded).toHaveLength(6)
+    expect(recorded).toHaveLength(7)
   })
 
   it('upper-cases the callsigns stored before the processor did', async () => {
@@ -141,7 +145,8 @@ describe('migrations', () => {
     try {
       await cp(findMigrationsDir(), dir, {
         recursive: true,
-        filter: (source) => !source.endsWith('000006_upper_case_callsigns.sql'),
+        // the migrations before 000006 (file names sort in the order they apply)
+        filter: (source) => !source.endsWith('.sql') || basename(source) < '000006',
       })
       await migrate({ databaseUrl: url, logger: silentLogger, dir })
       await query(
@@ -154,6 +159,7 @@ describe('migrations', () => {
       )
       expect(await migrate({ databaseUrl: url, logger: silentLogger })).toEqual([
         '000006_upper_case_callsigns',
+        '000007_hot_live_flight_updates',
       ])
       const callsigns = await query<{ callsign: string | null }>(
         url,

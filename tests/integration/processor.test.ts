@@ -5,13 +5,15 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../functions/processor/app.ts'
 import type { DeliverySummary } from '../../functions/processor/delivery.ts'
 import { createDeliveryWriter } from '../../functions/processor/delivery.ts'
-import { createPool, pingDatabase } from '../../shared/db/pool.ts'
+import { applyStates } from '../../shared/db/apply-states.ts'
+import { createPool, pingDatabase, withTransaction } from '../../shared/db/pool.ts'
 import { KAFKA_RECORD_EVENT_TYPE } from '../../shared/events/index.ts'
 import { createMetricsRegistry } from '../../shared/http/metrics.ts'
 import { silentLogger } from '../../shared/logger.ts'
 import { asBatch, asBinary, asStructured, statesEvent } from '../fixtures/events.ts'
 import { loadSample, stateRow } from '../fixtures/opensky.ts'
 import { untilWaitingOnLock, useTestDatabase } from '../helpers/postgres.ts'
+import { liveState } from '../helpers/sweeper-seed.ts'
 
 const RULES = { waypointIntervalSeconds: 300, flightTimeoutSeconds: 1200 }
 const T0 = 1_700_000_000
@@ -566,6 +568,30 @@ describe('processor with real PostgreSQL', () => {
        FROM flight_histories f`
     )
     expect(flights[0]).toEqual({ n: 300, open: 300, orphans: 0 })
+  })
+
+  it('updates known aircraft in place: no index entries written (HOT updates)', async () => {
+    const aircraft = Array.from({ length: 2000 }, (_, i) => (0xb00000 + i).toString(16))
+    /** Applies one state per aircraft, `seconds` on, and counts the live rows it updated. */
+    const applyAt = (seconds: number) =>
+      withTransaction(database().pool, async (client) => {
+        // A connection's counts add up until it reports them, so take the difference.
+        const counts = async () =>
+          (
+            await client.query<{ updated: number; hot: number }>(
+              `SELECT pg_stat_get_xact_tuples_updated('live_flights'::regclass)::int AS updated,
+                      pg_stat_get_xact_tuples_hot_updated('live_flights'::regclass)::int AS hot`
+            )
+          ).rows[0]!
+        const before = await counts()
+        await applyStates(client, aircraft.map((icao24) => liveState(icao24, seconds)), RULES)
+        const after = await counts()
+        return { updated: after.updated - before.updated, hot: after.hot - before.hot }
+      })
+
+    expect(await applyAt(0)).toEqual({ updated: 0, hot: 0 })
+    expect(await applyAt(10)).toEqual({ updated: 2000, hot: 2000 })
+    expect(await applyAt(20)).toEqual({ updated: 2000, hot: 2000 })
   })
 
   it('writes the events of a batch a transaction each: batches in another order do not deadlock', async () => {
