@@ -584,7 +584,11 @@ describe('processor with real PostgreSQL', () => {
             )
           ).rows[0]!
         const before = await counts()
-        await applyStates(client, aircraft.map((icao24) => liveState(icao24, seconds)), RULES)
+        await applyStates(
+          client,
+          aircraft.map((icao24) => liveState(icao24, seconds)),
+          RULES
+        )
         const after = await counts()
         return { updated: after.updated - before.updated, hot: after.hot - before.hot }
       })
