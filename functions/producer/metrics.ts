@@ -36,9 +36,12 @@ export function createProducerMetrics(registry: Registry) {
       labelNames: ['source', 'outcome'] as const,
       registers,
     }),
+    // Labelled so that a source without credits (simulated, replayed) exports no series at all,
+    // rather than a gauge at 0 that reads as an exhausted budget.
     creditsRemaining: new Gauge({
       name: 'skytrail_producer_opensky_credits_remaining',
       help: 'OpenSky API credits left today (X-Rate-Limit-Remaining of the last response)',
+      labelNames: ['source'] as const,
       registers,
     }),
     statesEmitted: new Counter({

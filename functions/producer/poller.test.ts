@@ -67,11 +67,17 @@ describe('poller', () => {
     ])
     expect(await metric('skytrail_producer_states_emitted_total')).toMatchObject([{ value: 46 }])
     expect(await metric('skytrail_producer_opensky_credits_remaining')).toMatchObject([
-      { value: 3997 },
+      { labels: { source: 'simulate' }, value: 3997 },
     ])
     expect(await metric('skytrail_producer_polls_total')).toMatchObject([
       { labels: { source: 'simulate', outcome: 'polled' }, value: 1 },
     ])
+  })
+
+  it('exports no credits for a source that has none, instead of a gauge at 0', async () => {
+    const { poller, metric } = setup([statesResult(loadSample('sample-1'))])
+    expect((await poller.tick()).status).toBe('polled')
+    expect(await metric('skytrail_producer_opensky_credits_remaining')).toEqual([])
   })
 
   it('never runs two polls at once: a tick during a poll is skipped as busy', async () => {

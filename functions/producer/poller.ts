@@ -161,7 +161,7 @@ export function createPoller(options: PollerOptions): Poller {
       metrics.polls.inc({ source: source.name, outcome })
       metrics.pendingEvents.set(pending.length)
       if (report.creditsRemaining !== null) {
-        metrics.creditsRemaining.set(report.creditsRemaining)
+        metrics.creditsRemaining.set({ source: source.name }, report.creditsRemaining)
       }
       if (report.status === 'polled') {
         metrics.pollDuration.observe(report.durationMs / 1000)

@@ -240,7 +240,9 @@ describe('producer, tick to K_SINK', () => {
       expect(sink.received.map(({ event }) => event.source)).toEqual(
         Array(3).fill('/skytrail/producer/bbox/45.8,5.9,55.1,17.2')
       )
-      expect(await registry.metrics()).toContain('skytrail_producer_opensky_credits_remaining 3994')
+      expect(await registry.metrics()).toContain(
+        'skytrail_producer_opensky_credits_remaining{source="opensky"} 3994'
+      )
     } finally {
       await producer.close()
       await new Promise<void>((resolve) => opensky.close(() => resolve()))
