@@ -23,6 +23,7 @@ import { RETRIED_CLIENT_ERRORS } from '../../shared/http/knative-retry.ts'
 import { recordHeaders, toKafkaRecord } from '../../shared/kafka/binary-record.ts'
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import { fetchConsumerLag } from '../../shared/kafka/consumer-lag.ts'
+import { kafkaLogCreator } from '../../shared/kafka/log.ts'
 import type { Logger } from '../../shared/logger.ts'
 
 const MAX_ERROR_DATA_BYTES = 1024
@@ -74,6 +75,7 @@ export async function startKafkaDispatcher(
     clientId: 'skytrail-local-dispatcher',
     brokers: options.brokers,
     logLevel: logLevel.ERROR,
+    logCreator: kafkaLogCreator(logger),
   })
   const consumer = kafka.consumer({ groupId: options.groupId })
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
@@ -145,12 +147,15 @@ export async function startKafkaDispatcher(
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: Math.max(1, partitions.length),
-    eachMessage: async ({ partition, message }) => {
+    eachMessage: async (payload) => {
+      const { partition, message } = payload
       const event = toCloudEvent(message, { topic, partition, source })
       const outcome = await deliver(event)
       if (stopping.signal.aborted && !outcome.ok) {
-        // Not an outcome: leave the offset uncommitted so the record comes again next time.
-        throw new Error('dispatcher stopping')
+        // Not an outcome: the offset stays uncommitted so the record comes again next time, and
+        // pausing ends this partition's batch (kafkajs logs a thrown error as a failure).
+        payload.pause()
+        return
       }
       if (outcome.ok) {
         stats.delivered++

@@ -18,6 +18,7 @@ import {
   testKafka,
   uniqueKafkaName,
 } from '../helpers/kafka.ts'
+import { capturingLogger } from '../helpers/logger.ts'
 
 interface Received {
   headers: IncomingHttpHeaders
@@ -202,6 +203,7 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
       Array.from({ length: 10 }, () => 503)
     )
     await producer.send({ topic: slowTopic, messages: [eventRecord('slow-1', 0)] })
+    const log = capturingLogger()
     const slow = await startKafkaDispatcher({
       brokers: kafkaBrokers(),
       topic: slowTopic,
@@ -210,7 +212,7 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
       deadLetterTopic,
       retry: 5,
       backoffDelayMs: 60_000,
-      logger: silentLogger,
+      logger: log.logger,
     })
     try {
       await waitFor(() => slow.stats().retried === 1, 'the first retry to wait')
@@ -223,6 +225,8 @@ describeWithKafka('local Kafka dispatcher (KafkaSource semantics)', () => {
       expect(slow.stats()).toMatchObject({ delivered: 0, deadLettered: 0 })
       const committed = await admin.fetchOffsets({ groupId: slowGroup, topics: [slowTopic] })
       expect(committed[0]?.partitions).toEqual([{ partition: 0, offset: '-1', metadata: null }])
+      // Stopping is not a failure: nothing logs an error about it.
+      expect(log.lines.filter((line) => line.level === 'error')).toEqual([])
     } finally {
       await deleteTestTopics(admin, [slowTopic])
     }

@@ -1,7 +1,6 @@
 import {
   CompressionTypes,
   Kafka,
-  type LogEntry,
   logLevel,
   type Message,
   Partitioners,
@@ -9,6 +8,7 @@ import {
 } from 'kafkajs'
 
 import { toKafkaRecord } from '../../../shared/kafka/binary-record.ts'
+import { kafkaLogCreator } from '../../../shared/kafka/log.ts'
 import type { Logger } from '../../../shared/logger.ts'
 import type { StatesEvent } from '../events.ts'
 import { type EventSink, SinkError } from './sink.ts'
@@ -41,7 +41,7 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.WARN,
-    logCreator: () => (entry: LogEntry) => logKafka(logger, entry),
+    logCreator: kafkaLogCreator(logger),
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
   })
   let producer: Producer | undefined
@@ -196,19 +196,4 @@ async function checkPartitions(kafka: Kafka, topic: string, needed: number): Pro
   } finally {
     await admin.disconnect()
   }
-}
-
-const KAFKA_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-}
-
-function logKafka(logger: Logger, { namespace, level, log }: LogEntry): void {
-  const { message, timestamp: _timestamp, logger: _name, ...details } = log
-  // kafkajs warns about its own retry limit on every idempotent producer; we limit on purpose.
-  const quiet = message.startsWith('Limiting retries for the idempotent producer')
-  const method = quiet ? 'debug' : (KAFKA_LEVELS[level] ?? 'info')
-  logger[method]({ kafkajs: namespace, ...details }, message)
 }
