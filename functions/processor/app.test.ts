@@ -4,16 +4,13 @@ import { OPENSKY_STATES_EVENT_TYPE } from '../../shared/events/index.ts'
 import { createMetricsRegistry } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import { silentLogger } from '../../shared/logger.ts'
-import { asBinary, asStructured, statesEvent } from '../../tests/fixtures/events.ts'
+import { asBatch, asBinary, asStructured, statesEvent } from '../../tests/fixtures/events.ts'
 import { loadSample } from '../../tests/fixtures/opensky.ts'
 import { capturingLogger } from '../../tests/helpers/logger.ts'
 import { createApp } from './app.ts'
-import type { Delivery, DeliverySummary } from './delivery.ts'
+import type { Delivery, DeliverySummary, DeliveryWriter } from './delivery.ts'
 
-function appWith(
-  write: (deliveries: Delivery[]) => Promise<DeliverySummary[]>,
-  logger: Logger = silentLogger
-) {
+function appWith(write: DeliveryWriter, logger: Logger = silentLogger) {
   return createApp({
     maxBodyBytes: 1024 * 1024,
     logger,
@@ -43,9 +40,11 @@ const summaryOf = (delivery: Delivery): DeliverySummary => ({
 describe('processor app', () => {
   it('hands validated, prepared states to the writer and answers with its summary', async () => {
     const written: Delivery[] = []
-    const app = appWith((deliveries) => {
+    const app = appWith((deliveries, onCommitted) => {
       written.push(...deliveries)
-      return Promise.resolve(deliveries.map(summaryOf))
+      const summaries = deliveries.map(summaryOf)
+      summaries.forEach((summary, index) => onCommitted(summary, deliveries[index]!))
+      return Promise.resolve(summaries)
     })
     const event = statesEvent(loadSample('sample-2'), { extensions: { partitionkey: '4' } })
     const response = await app.request('/', asStructured(event))
@@ -110,6 +109,30 @@ describe('processor app', () => {
     expect(await response.json()).toEqual({ error: 'database unavailable (ECONNREFUSED)' })
     const metrics = await (await app.request('/metrics')).text()
     expect(metrics).toMatch(/skytrail_processor_database_errors_total\{service="processor"\} 1/)
+  })
+
+  it('counts and logs the events of a batch committed before a later one failed', async () => {
+    const { logger, lines } = capturingLogger()
+    const app = appWith(([first], onCommitted) => {
+      onCommitted(summaryOf(first!), first!)
+      return Promise.reject(
+        Object.assign(new Error('the database system is shutting down'), { code: '57P01' })
+      )
+    }, logger)
+    const events = [statesEvent(loadSample('sample-2')), statesEvent(loadSample('sample-1'))]
+    const response = await app.request('/', asBatch(events))
+
+    expect(response.status).toBe(503)
+    expect(lines.filter((line) => line.msg === 'delivery committed')).toMatchObject([
+      { delivery: { eventId: events[0]!.id, accepted: 5 } },
+    ])
+    const metrics = await (await app.request('/metrics')).text()
+    expect(metrics).toMatch(
+      /skytrail_processor_deliveries_total\{result="committed",service="processor"\} 1\n/
+    )
+    expect(metrics).toMatch(
+      /skytrail_processor_states_total\{outcome="accepted",service="processor"\} 5\n/
+    )
   })
 
   it('answers 422 when the database refuses the data, so the event goes to the dead-letter sink', async () => {

@@ -10,7 +10,7 @@ import { healthRoutes } from '../../shared/http/health.ts'
 import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
-import type { DeliverySummary, DeliveryWriter } from './delivery.ts'
+import type { Delivery, DeliverySummary, DeliveryWriter } from './delivery.ts'
 import { ACCEPTED_EVENT_TYPES, toDelivery } from './delivery.ts'
 
 export interface ProcessorDeps {
@@ -40,9 +40,16 @@ export function createApp(deps: ProcessorDeps): Hono {
     async (c) => {
       const stopTimer = metrics.duration.startTimer()
       const deliveries = c.var.cloudEvents.map(toDelivery)
+      const committed = (summary: DeliverySummary, { problems }: Delivery) => {
+        countStates(metrics, summary)
+        logger.info(
+          { delivery: summary, ...(problems.length > 0 && { problems }) },
+          summary.duplicate ? 'duplicate delivery skipped' : 'delivery committed'
+        )
+      }
       let summaries: DeliverySummary[]
       try {
-        summaries = await deps.writeDeliveries(deliveries)
+        summaries = await deps.writeDeliveries(deliveries, committed)
       } catch (err) {
         if (isTransientDatabaseError(err)) {
           metrics.databaseErrors.inc()
@@ -50,14 +57,6 @@ export function createApp(deps: ProcessorDeps): Hono {
         throw err
       }
       stopTimer()
-      summaries.forEach((summary, index) => {
-        countStates(metrics, summary)
-        const problems = deliveries[index]?.problems ?? []
-        logger.info(
-          { delivery: summary, ...(problems.length > 0 && { problems }) },
-          summary.duplicate ? 'duplicate delivery skipped' : 'delivery committed'
-        )
-      })
       return c.json(c.var.cloudEventsMode === 'batched' ? { deliveries: summaries } : summaries[0])
     }
   )

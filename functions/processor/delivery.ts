@@ -131,7 +131,14 @@ function streamOf(event: CloudEvent<unknown>): string {
   return key === undefined ? 'default' : `key:${key}`
 }
 
-export type DeliveryWriter = (deliveries: Delivery[]) => Promise<DeliverySummary[]>
+/**
+ * Writes the deliveries of one request and returns their summaries; `onCommitted` hears of each
+ * as soon as it is committed, so an event committed before a later one fails is still counted.
+ */
+export type DeliveryWriter = (
+  deliveries: Delivery[],
+  onCommitted: (summary: DeliverySummary, delivery: Delivery) => void
+) => Promise<DeliverySummary[]>
 
 /**
  * Writes each event of a request in a transaction of its own: it is first recorded in the inbox,
@@ -159,10 +166,12 @@ export function createDeliveryWriter(pool: Pool, rules: FlightRules): DeliveryWr
       })
       return summary
     })
-  return async (deliveries) => {
+  return async (deliveries, onCommitted) => {
     const summaries: DeliverySummary[] = []
     for (const delivery of deliveries) {
-      summaries.push(await write(delivery))
+      const summary = await write(delivery)
+      onCommitted(summary, delivery)
+      summaries.push(summary)
     }
     return summaries
   }

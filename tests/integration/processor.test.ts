@@ -381,6 +381,10 @@ describe('processor with real PostgreSQL', () => {
     )
     expect(base64).toMatchObject({ status: 200, body: { upserted: 1 } })
     expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(5)
+    const metrics = await (await app.request('/metrics')).text()
+    expect(metrics).toMatch(
+      /skytrail_processor_deliveries_total\{result="committed",service="processor"\} 5\n/
+    )
   })
 
   it('rejects bad deliveries with 400 or 413 and writes nothing for them', async () => {
