@@ -9,8 +9,9 @@ export interface EndSilentFlightsBatch {
 
 /**
  * Ends one batch of silent flights in one statement, hence one transaction: locks up to
- * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds` (oldest first), sets
- * their open flight's `end_time` to that last contact and deletes the live rows.
+ * `batchSize` live rows whose `last_contact` is older than `timeoutSeconds`, in no order (all of
+ * them end, and a scan with no sort stops at the batch's last row), sets their open flight's
+ * `end_time` to that last contact and deletes the live rows.
  *
  * Silence is measured up to the server's time, or up to the data the processor stored when that
  * is older: while deliveries lag (processor down, KafkaSource behind, a replay from the earliest
@@ -45,7 +46,6 @@ export async function endSilentFlightsBatch(
                                           make_interval(secs => $1), interval '1 hour')),
                                 (SELECT max(last_data_time) FROM pipeline_status)))
                               - make_interval(secs => $1)
-         ORDER BY last_contact
          LIMIT $2
            FOR UPDATE SKIP LOCKED
       ), ended AS (
