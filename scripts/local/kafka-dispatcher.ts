@@ -152,8 +152,10 @@ export async function startKafkaDispatcher(
       const event = toCloudEvent(message, { topic, partition, source })
       const outcome = await deliver(event)
       if (stopping.signal.aborted && !outcome.ok) {
-        // Not an outcome: the offset stays uncommitted so the record comes again next time, and
-        // pausing ends this partition's batch (kafkajs logs a thrown error as a failure).
+        // Not an outcome: the record must come again next time. kafkajs marks it consumed, but
+        // with autoCommit off only the commitOffsets call below sends offsets to Kafka. Pausing
+        // keeps kafkajs from going on to the partition's next record; a thrown error would too,
+        // but kafkajs logs that as a failure.
         payload.pause()
         return
       }

@@ -598,8 +598,10 @@ describe('processor with real PostgreSQL', () => {
       })
 
     expect(await applyAt(0)).toEqual({ updated: 0, hot: 0 })
+    // One update of every row fits in the free half of each page. Later ones reuse the space of
+    // the versions they replaced, once PostgreSQL prunes them, which an older transaction anywhere
+    // on the server (another test file's) holds back: not something to assert here.
     expect(await applyAt(10)).toEqual({ updated: 2000, hot: 2000 })
-    expect(await applyAt(20)).toEqual({ updated: 2000, hot: 2000 })
   })
 
   it('writes the events of a batch a transaction each: batches in another order do not deadlock', async () => {
