@@ -266,7 +266,7 @@ export function parseStateRows(envelope: StatesEnvelope): ParsedStates {
   const problems: string[] = []
   let invalid = 0
   for (let index = 0; index < rows.length; index++) {
-    const result = aheadOfEnvelope(parseStateVector(rows[index]), envelope.time)
+    const result = refuseContactAhead(parseStateVector(rows[index]), envelope.time)
     if (result.ok) {
       states.push(result.state)
       continue
@@ -280,7 +280,8 @@ export function parseStateRows(envelope: StatesEnvelope): ParsedStates {
   return { time: envelope.time, states, invalid, problems }
 }
 
-function aheadOfEnvelope(result: StateVectorResult, time: number): StateVectorResult {
+/** The result as it is, or invalid when its last contact lies too far after the envelope's time. */
+function refuseContactAhead(result: StateVectorResult, time: number): StateVectorResult {
   if (result.ok && result.state.lastContact > time + MAX_CONTACT_AHEAD_SECONDS) {
     return {
       ok: false,
