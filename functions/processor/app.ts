@@ -11,7 +11,7 @@ import { rejectOtherMethods } from '../../shared/http/method-not-allowed.ts'
 import { metricsRoute } from '../../shared/http/metrics.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { Delivery, DeliverySummary, DeliveryWriter } from './delivery.ts'
-import { ACCEPTED_EVENT_TYPES, toDelivery } from './delivery.ts'
+import { ACCEPTED_EVENT_TYPES, toDeliveries } from './delivery.ts'
 
 export interface ProcessorDeps {
   maxBodyBytes: number
@@ -39,7 +39,7 @@ export function createApp(deps: ProcessorDeps): Hono {
     cloudEvents({ types: ACCEPTED_EVENT_TYPES }),
     async (c) => {
       const stopTimer = metrics.duration.startTimer()
-      const deliveries = c.var.cloudEvents.map(toDelivery)
+      const deliveries = toDeliveries(c.var.cloudEvents, c.var.cloudEventsMode === 'batched')
       const committed = (summary: DeliverySummary, { problems }: Delivery) => {
         countStates(metrics, summary)
         logger.info(

@@ -11,6 +11,7 @@ import {
   KAFKA_RECORD_EVENT_TYPE,
   OPENSKY_STATES_EVENT_TYPE,
 } from '../../shared/events/index.ts'
+import { mediaTypeOf } from '../../shared/http/cloud-events.ts'
 import { BadRequestError } from '../../shared/http/errors.ts'
 import { parseStateRows, statesEnvelopeSchema } from '../../shared/opensky/state-vector.ts'
 import { prepareStates } from './prepare-states.ts'
@@ -49,19 +50,56 @@ export interface DeliverySummary {
 }
 
 /**
+ * How far the data's time may lie ahead of this processor's clock. A state from the future would
+ * freeze its aircraft, since every real state after it would be older, and an envelope from the
+ * future would keep the sweeper's freshness check from ever seeing the feed go stale.
+ */
+export const MAX_CLOCK_AHEAD_SECONDS = 300
+
+/**
+ * The deliveries of one request's events (see {@link toDelivery}); a 400 about an event of a
+ * batch names the event.
+ */
+export function toDeliveries(
+  events: readonly CloudEvent<unknown>[],
+  batched: boolean,
+  nowSeconds = Date.now() / 1000
+): Delivery[] {
+  return events.map((event, index) => {
+    try {
+      return toDelivery(event, nowSeconds)
+    } catch (err) {
+      if (batched && err instanceof BadRequestError) {
+        throw new BadRequestError(
+          `event ${index} of the batch (id ${event.id}): ${err.message}`,
+          err.details
+        )
+      }
+      throw err
+    }
+  })
+}
+
+/**
  * Turns a decoded CloudEvent of one of the {@link ACCEPTED_EVENT_TYPES} into a delivery, or
  * throws a 400 naming what is wrong with its data. The producer's states event carries JSON;
  * KafkaSource's wrapper around a plain record (as the original Python producer wrote) has no
  * content type, so its data arrives as text and is read as JSON. Data declared as another kind
  * of content, such as XML, is refused.
  */
-export function toDelivery(event: CloudEvent<unknown>): Delivery {
+function toDelivery(event: CloudEvent<unknown>, nowSeconds = Date.now() / 1000): Delivery {
   const data = readJsonData(event)
   const envelope = statesEnvelopeSchema.safeParse(data)
   if (!envelope.success) {
     throw new BadRequestError(
       'event data is not an OpenSky states envelope {time, states}',
       envelope.error.issues.map((issue) => `data.${issue.path.join('.')}: ${issue.message}`)
+    )
+  }
+  const ahead = envelope.data.time - nowSeconds
+  if (ahead > MAX_CLOCK_AHEAD_SECONDS) {
+    throw new BadRequestError(
+      `event data time ${envelope.data.time} lies ${Math.round(ahead)} s ahead of this processor's clock; at most ${MAX_CLOCK_AHEAD_SECONDS} s are allowed`
     )
   }
   const parsed = parseStateRows(envelope.data)
@@ -112,7 +150,7 @@ function readJsonData(event: CloudEvent<unknown>): unknown {
  * HTTP clients and Kafka tools put on any text they send, JSON included.
  */
 function mayHoldJson(contentType: string): boolean {
-  const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
+  const mediaType = mediaTypeOf(contentType)!
   return (
     mediaType === 'application/json' ||
     mediaType === 'text/json' ||

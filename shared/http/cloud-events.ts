@@ -2,7 +2,7 @@ import type { CloudEventV1 } from 'cloudevents'
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents'
 import type { MiddlewareHandler } from 'hono'
 
-import { BadRequestError, HttpError } from './errors.ts'
+import { BadRequestError } from './errors.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -82,13 +82,24 @@ export function cloudEvents({ types }: CloudEventsOptions): MiddlewareHandler {
   }
 }
 
+const STRUCTURED_MEDIA_TYPE = 'application/cloudevents+json'
+
+/** The media type of a Content-Type header, without parameters, in lower case. */
+export const mediaTypeOf = (contentType: string | undefined) =>
+  contentType?.split(';')[0]?.trim().toLowerCase()
+
 /** The content mode by media type, as the HTTP binding defines it; any other is binary. */
 function contentModeOf(contentType: string | undefined): ContentMode {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase()
+  const mediaType = mediaTypeOf(contentType)
   if (mediaType === 'application/cloudevents-batch+json') {
     return 'batched'
   }
-  return mediaType === 'application/cloudevents+json' ? 'structured' : 'binary'
+  return mediaType === STRUCTURED_MEDIA_TYPE ? 'structured' : 'binary'
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = mediaTypeOf(contentType)
+  return mediaType === 'application/json' || mediaType?.endsWith('+json') === true
 }
 
 /**
@@ -99,14 +110,20 @@ function decode(mode: ContentMode, headers: Record<string, string>, body: string
   if (mode === 'binary') {
     requireAttributes('the request', (name) => headers[`ce-${name}`])
     requireReadableTime('the request', headers['ce-time'])
+    // The SDK reads a JSON body that does not start with {, [ or " as one bare string, so JSON
+    // after whitespace (which JSON allows) would be misread; data of other types stays as sent.
+    const data = isJson(headers['content-type']) ? body.trimStart() : body
     // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
-    return [HTTP.toEvent<unknown>({ headers, body }) as CloudEvent<unknown>]
+    return [HTTP.toEvent<unknown>({ headers, body: data }) as CloudEvent<unknown>]
   }
   const json = JSON.parse(body) as unknown
   if (mode === 'structured') {
     requireAttributes('the event', (name) => attributeOf(json, name))
     requireReadableTime('the event', attributeOf(json, 'time'))
-    return [HTTP.toEvent<unknown>({ headers, body: json }) as CloudEvent<unknown>]
+    // The SDK knows the media type only as `application/cloudevents+json` and with
+    // `; charset=utf-8` spelt just so; the body is parsed and checked to be UTF-8 already.
+    const sdkHeaders = { ...headers, 'content-type': STRUCTURED_MEDIA_TYPE }
+    return [HTTP.toEvent<unknown>({ headers: sdkHeaders, body: json }) as CloudEvent<unknown>]
   }
   if (!Array.isArray(json)) {
     throw new BadRequestError('a batch must be a JSON array of CloudEvents')
@@ -147,26 +164,25 @@ function requireReadableTime(where: string, time: unknown) {
 
 /**
  * The body is read as UTF-8 text, so any other charset or a compressed body would be misread:
- * 415 names what is not supported instead of a JSON error about garbled bytes.
+ * a 400 names what is not supported instead of a JSON error about garbled bytes.
  */
 function requireUtf8Identity(headers: Record<string, string>) {
   const encoding = headers['content-encoding']?.trim().toLowerCase()
   if (encoding && encoding !== 'identity') {
-    throw new HttpError(
-      415,
+    throw new BadRequestError(
       `content-encoding ${encoding} is not supported; send the body uncompressed`
     )
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1]
   if (charset && !/^utf-?8$/i.test(charset)) {
-    throw new HttpError(415, `charset ${charset} is not supported; send UTF-8`)
+    throw new BadRequestError(`charset ${charset} is not supported; send UTF-8`)
   }
 }
 
 /**
  * What the SDK lets through: another spec version, an extension that is an object, text that is
- * not valid Unicode (two such ids would become the same id in PostgreSQL), and values too long
- * for an index.
+ * not valid Unicode (two such ids would become the same id in PostgreSQL) or holds a NUL, and
+ * values too long for an index.
  */
 function checkAttributes(where: string, event: CloudEvent<unknown>) {
   if (event.specversion !== '1.0') {
@@ -194,6 +210,9 @@ function attributeProblem(value: unknown): string | undefined {
   }
   if (!value.isWellFormed()) {
     return 'is not valid Unicode text'
+  }
+  if (value.includes('\0')) {
+    return 'contains a NUL character, which PostgreSQL cannot store'
   }
   if (Buffer.byteLength(value) > MAX_ATTRIBUTE_BYTES) {
     return `is longer than ${MAX_ATTRIBUTE_BYTES} bytes`

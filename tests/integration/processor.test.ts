@@ -27,6 +27,29 @@ function processor(url = database().url, maxBodyBytes = 16 * 1024 * 1024) {
   return processorOn(pool, maxBodyBytes)
 }
 
+/**
+ * A pool for the processor that counts every statement that lost a deadlock: withTransaction
+ * retries those, so the answers' statuses hide them.
+ */
+function deadlockCountingPool(applicationName: string) {
+  const pool = createPool(database().url, { applicationName, logger: silentLogger, max: 4 })
+  pools.push(pool)
+  const counter = { pool, deadlocks: 0 }
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args)
+      if (result instanceof Promise) {
+        result.catch((err: { code?: string }) => {
+          if (err.code === '40P01') counter.deadlocks++
+        })
+      }
+      return result
+    }
+  })
+  return counter
+}
+
 /** The processor app writing through `pool`. */
 function processorOn(pool: pg.Pool, maxBodyBytes = 16 * 1024 * 1024) {
   return createApp({
@@ -380,14 +403,32 @@ describe('processor with real PostgreSQL', () => {
       })
     )
     expect(base64).toMatchObject({ status: 200, body: { upserted: 1 } })
-    expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(5)
+
+    // Content types as senders spell them, and JSON after whitespace, which JSON allows.
+    const event = (icao24: string) =>
+      statesEvent({ time: T0, states: [stateRow({ icao24, lastContact: T0 })] })
+    for (const [i, contentType] of [
+      'application/cloudevents+json; charset=UTF-8',
+      'application/cloudevents+json;charset=utf-8',
+    ].entries()) {
+      const spelt = await deliver(app, {
+        ...asStructured(event(`eeeee${i}`)),
+        headers: { 'content-type': contentType },
+      })
+      expect(spelt, contentType).toMatchObject({ status: 200, body: { upserted: 1 } })
+    }
+    const binary = asBinary(event('ffffff'))
+    const padded = await deliver(app, { ...binary, body: `\n  ${binary.body as string}` })
+    expect(padded).toMatchObject({ status: 200, body: { upserted: 1 } })
+
+    expect(await rows('SELECT 1 FROM live_flights')).toHaveLength(8)
     const metrics = await (await app.request('/metrics')).text()
     expect(metrics).toMatch(
-      /skytrail_processor_deliveries_total\{result="committed",service="processor"\} 5\n/
+      /skytrail_processor_deliveries_total\{result="committed",service="processor"\} 8\n/
     )
   })
 
-  it('rejects bad deliveries with 400 or 413 and writes nothing for them', async () => {
+  it('rejects bad deliveries with 400 or 413 and writes nothing for them, not even earlier events of a batch', async () => {
     const app = processor(undefined, 2_000)
     const valid = statesEvent({ time: T0, states: [stateRow({ lastContact: T0 })] })
     const binary = asBinary(valid)
@@ -506,9 +547,32 @@ describe('processor with real PostgreSQL', () => {
         /attribute partitionkey of the event is not a string, number or boolean/,
       ],
       [
+        'a NUL in the id (PostgreSQL cannot store it: was a 422)',
+        asStructuredJson({ ...valid.toJSON(), id: 'evt\u00001' }),
+        400,
+        /attribute id of the event contains a NUL character/,
+      ],
+      [
+        'data from the future, which would freeze its aircraft',
+        asBinary(
+          statesEvent({
+            time: Math.floor(Date.now() / 1000) + 3600,
+            states: [stateRow({ lastContact: Math.floor(Date.now() / 1000) + 3600 })],
+          })
+        ),
+        400,
+        /event data time \d+ lies 3\d{3} s ahead of this processor's clock/,
+      ],
+      [
+        'a bad event in a batch',
+        asBatch([valid, statesEvent({ time: 'soon', states: [] }, { id: 'late-1' })]),
+        400,
+        /^event 1 of the batch \(id late-1\): event data is not an OpenSky states envelope/,
+      ],
+      [
         'a compressed body',
         { ...binary, headers: { ...headers, 'content-encoding': 'gzip' } },
-        415,
+        400,
         /content-encoding gzip is not supported/,
       ],
       [
@@ -517,7 +581,7 @@ describe('processor with real PostgreSQL', () => {
           ...binary,
           headers: { ...headers, 'content-type': 'application/json; charset=iso-8859-1' },
         },
-        415,
+        400,
         /charset iso-8859-1 is not supported/,
       ],
       [
@@ -542,7 +606,8 @@ describe('processor with real PostgreSQL', () => {
   })
 
   it('lets several processors write overlapping aircraft at once without deadlocks or lost updates', async () => {
-    const apps = Array.from({ length: 4 }, () => processor())
+    const writers = Array.from({ length: 4 }, (_, i) => deadlockCountingPool(`processor-${i}`))
+    const apps = writers.map((writer) => processorOn(writer.pool))
     const aircraft = Array.from({ length: 300 }, (_, i) => (0xa00000 + i).toString(16))
     // 4 writers x 6 rounds; every batch overlaps every other and arrives in a random order.
     const deliveries = apps.flatMap((app, writer) =>
@@ -560,6 +625,7 @@ describe('processor with real PostgreSQL', () => {
       deliveries.map(({ app, event }) => deliver(app, asBinary(event)))
     )
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200))
+    expect(writers.map((writer) => writer.deadlocks)).toEqual([0, 0, 0, 0])
 
     const newest = T0 + 5 * 30 + 3
     const live = await rows<{ n: number; newest: number }>(
@@ -605,27 +671,8 @@ describe('processor with real PostgreSQL', () => {
   })
 
   it('writes the events of a batch a transaction each: batches in another order do not deadlock', async () => {
-    const pool = createPool(database().url, {
-      applicationName: 'processor-batches',
-      logger: silentLogger,
-      max: 4,
-    })
-    pools.push(pool)
-    // Every statement that lost a deadlock (withTransaction retries those, so statuses hide them).
-    let deadlocks = 0
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown
-      ;(client as { query: unknown }).query = (...args: unknown[]) => {
-        const result = query(...args)
-        if (result instanceof Promise) {
-          result.catch((err: { code?: string }) => {
-            if (err.code === '40P01') deadlocks++
-          })
-        }
-        return result
-      }
-    })
-    const app = processorOn(pool)
+    const writer = deadlockCountingPool('processor-batches')
+    const app = processorOn(writer.pool)
     const event = (aircraft: string[], time: number) =>
       statesEvent({
         time,
@@ -655,7 +702,7 @@ describe('processor with real PostgreSQL', () => {
 
     expect((await first).status).toBe(200)
     expect((await second).status).toBe(200)
-    expect(deadlocks).toBe(0)
+    expect(writer.deadlocks).toBe(0)
     const { rows: newest } = await database().pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM live_flights WHERE last_contact = to_timestamp($1)`,
       [T0 + 20]
