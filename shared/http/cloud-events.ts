@@ -97,11 +97,6 @@ function contentModeOf(contentType: string | undefined): ContentMode {
   return mediaType === STRUCTURED_MEDIA_TYPE ? 'structured' : 'binary'
 }
 
-function isJson(contentType: string | undefined): boolean {
-  const mediaType = mediaTypeOf(contentType)
-  return mediaType === 'application/json' || mediaType?.endsWith('+json') === true
-}
-
 /**
  * Checks the required attributes on the request, then lets the SDK build the events. Structured
  * and batched bodies are parsed here, once, and the SDK is handed the parsed JSON.
@@ -110,9 +105,11 @@ function decode(mode: ContentMode, headers: Record<string, string>, body: string
   if (mode === 'binary') {
     requireAttributes('the request', (name) => headers[`ce-${name}`])
     requireReadableTime('the request', headers['ce-time'])
-    // The SDK reads a JSON body that does not start with {, [ or " as one bare string, so JSON
-    // after whitespace (which JSON allows) would be misread; data of other types stays as sent.
-    const data = isJson(headers['content-type']) ? body.trimStart() : body
+    // The SDK reads an application/json body that does not start with {, [ or " as one bare
+    // string, so JSON after whitespace (which JSON allows) would be misread; other data stays
+    // as sent.
+    const data =
+      mediaTypeOf(headers['content-type']) === 'application/json' ? body.trimStart() : body
     // The SDK types its result as the CloudEventV1 interface; the values are CloudEvent instances.
     return [HTTP.toEvent<unknown>({ headers, body: data }) as CloudEvent<unknown>]
   }
