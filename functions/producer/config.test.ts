@@ -68,6 +68,9 @@ describe('producer config', () => {
     expect(() => loadConfig({ ...SINK, OPENSKY_CLIENT_ID: 'only-id' })).toThrow(
       /OPENSKY_CLIENT_SECRET: OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET go together/
     )
+    expect(() => loadConfig({ ...SINK, OPENSKY_TIER: 'feeder' })).toThrow(
+      /OPENSKY_TIER: OPENSKY_TIER=feeder needs OpenSky credentials/
+    )
     expect(() => loadConfig({ ...SINK, PRODUCER_SOURCE: 'replay' })).toThrow(/REPLAY_PATH/)
     expect(() => loadConfig({ ...SINK, PRODUCER_SOURCE: 'record' })).toThrow(/RECORD_DIR/)
     expect(() => loadConfig({ ...SINK, OPENSKY_BBOX: '55,5,45,17' })).toThrow(

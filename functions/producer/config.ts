@@ -104,6 +104,15 @@ function checkCombinations(env: Env, ctx: z.RefinementCtx): void {
   if (env.OPENSKY_CLIENT_ID && env.OPENSKY_CREDENTIALS_FILE) {
     issue('OPENSKY_CREDENTIALS_FILE', 'set either OPENSKY_CREDENTIALS_FILE or OPENSKY_CLIENT_ID')
   }
+  if (env.OPENSKY_TIER && env.OPENSKY_TIER !== 'anonymous' && !hasCredentials(env)) {
+    // without credentials OpenSky grants the anonymous budget, whatever the account's tier
+    issue(
+      'OPENSKY_TIER',
+      `OPENSKY_TIER=${env.OPENSKY_TIER} needs OpenSky credentials (OPENSKY_CLIENT_ID and ` +
+        'OPENSKY_CLIENT_SECRET, or OPENSKY_CREDENTIALS_FILE): anonymous polls get ' +
+        `${DAILY_CREDITS.anonymous} credits a day`
+    )
+  }
   if (env.PRODUCER_SOURCE === 'replay' && !env.REPLAY_PATH) {
     issue('REPLAY_PATH', 'PRODUCER_SOURCE=replay needs REPLAY_PATH (a file or folder)')
   }
@@ -112,9 +121,12 @@ function checkCombinations(env: Env, ctx: z.RefinementCtx): void {
   }
 }
 
+function hasCredentials(env: Env): boolean {
+  return Boolean(env.OPENSKY_CLIENT_ID || env.OPENSKY_CREDENTIALS_FILE)
+}
+
 function toConfig(env: Env) {
-  const hasCredentials = Boolean(env.OPENSKY_CLIENT_ID || env.OPENSKY_CREDENTIALS_FILE)
-  const tier: OpenSkyTier = env.OPENSKY_TIER ?? (hasCredentials ? 'standard' : 'anonymous')
+  const tier: OpenSkyTier = env.OPENSKY_TIER ?? (hasCredentials(env) ? 'standard' : 'anonymous')
   return {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,

@@ -11,7 +11,7 @@ export type PollOutcome =
   | 'sink_rejected'
 
 /** Reason label of `skytrail_producer_events_dropped_total`. */
-export type DropReason = 'rejected' | 'too_old' | 'too_many_attempts'
+export type DropReason = 'rejected' | 'too_old' | 'too_many_attempts' | 'shutdown'
 
 /** Kind label of `skytrail_producer_errors_total`. */
 export type ProducerErrorKind =
@@ -61,7 +61,7 @@ export function createProducerMetrics(registry: Registry) {
     }),
     eventsDropped: new Counter({
       name: 'skytrail_producer_events_dropped_total',
-      help: 'Events given up: refused for good by the sink, or undelivered for too long or too often',
+      help: 'Events given up: refused for good by the sink, undelivered for too long or too often, or at shutdown',
       labelNames: ['reason'] as const,
       registers,
     }),

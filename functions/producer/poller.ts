@@ -71,6 +71,8 @@ export interface Poller {
   pendingEvents(): number
   /** Resolves when no tick is running (for shutdown). */
   idle(): Promise<void>
+  /** Drops (and counts) the events still waiting to be sent again: the producer is shutting down. */
+  dropPending(): void
   readonly source: StatesSource
   readonly sink: EventSink
 }
@@ -97,6 +99,7 @@ const DROP_MESSAGES: Record<DropReason, string> = {
   rejected: 'the sink refused them for good',
   too_old: 'undelivered for too long',
   too_many_attempts: 'undelivered after too many attempts',
+  shutdown: 'undelivered when the producer shut down',
 }
 
 /**
@@ -291,6 +294,11 @@ export function createPoller(options: PollerOptions): Poller {
     pendingEvents: () => pending.length,
     async idle() {
       await running
+    },
+    dropPending() {
+      drop(pending, 'shutdown')
+      pending = []
+      metrics.pendingEvents.set(0)
     },
   }
 }

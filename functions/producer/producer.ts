@@ -25,7 +25,7 @@ export interface ProducerDeps {
 
 export interface Producer {
   poller: Poller
-  /** Waits for a running tick, then closes the sink. */
+  /** Waits for a running tick, drops the events still undelivered, then closes the sink. */
   close(): Promise<void>
 }
 
@@ -59,10 +59,7 @@ export async function createProducer(
     poller,
     async close() {
       await poller.idle()
-      const undelivered = poller.pendingEvents()
-      if (undelivered > 0) {
-        logger.warn({ undelivered }, 'shutting down with undelivered events; they are lost')
-      }
+      poller.dropPending()
       await sink.close()
     },
   }

@@ -29,6 +29,8 @@ interface Received {
 function receiver() {
   const received: Received[] = []
   const statuses: number[] = []
+  const statusesById = new Map<string, number[]>()
+  const onAccepted = new Map<string, () => void>()
   let requests = 0
   let server: Server | undefined
   return {
@@ -37,9 +39,22 @@ function receiver() {
     requests: () => requests,
     /** Statuses to answer before accepting (e.g. [503, 503] = fail twice). */
     failWith: (...codes: number[]) => statuses.push(...codes),
+    /** Statuses to answer the event with this id before accepting it. */
+    failEventWith: (id: string, ...codes: number[]) => statusesById.set(id, codes),
+    /** Resolves once the event with this id is accepted. */
+    accepted: (id: string) =>
+      new Promise<void>((resolve) => {
+        if (received.some(({ event }) => event.id === id)) {
+          resolve()
+        } else {
+          onAccepted.set(id, resolve)
+        }
+      }),
     reset() {
       received.length = 0
       statuses.length = 0
+      statusesById.clear()
+      onAccepted.clear()
       requests = 0
     },
     async start(): Promise<string> {
@@ -48,7 +63,7 @@ function receiver() {
         req.on('data', (chunk: Buffer) => (body += chunk.toString()))
         req.on('end', () => {
           requests++
-          const status = statuses.shift()
+          const status = statusesById.get(String(req.headers['ce-id']))?.shift() ?? statuses.shift()
           if (status) {
             res.writeHead(status).end('{"error":"try later"}')
             return
@@ -56,6 +71,7 @@ function receiver() {
           const event = HTTP.toEvent({ headers: req.headers, body }) as CloudEvent<StatesEventData>
           received.push({ headers: req.headers, body, event })
           res.writeHead(202).end()
+          onAccepted.get(event.id)?.()
         })
       })
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
@@ -167,6 +183,44 @@ describe('HTTP sink', () => {
       expect(failure.message).toContain(`answered ${status}`)
       expect(sink.requests()).toBe(2)
     }
+  })
+
+  describe('with an older and a newer poll of bucket 0 and bucket 1 of the older', () => {
+    const source = '/skytrail/producer/bbox/1,2,3,4'
+    const [older0, older1] = toStatesEvents(loadSample('sample-1'), { source, buckets: 6 }).events
+    const [newer0] = toStatesEvents(loadSample('sample-2'), { source, buckets: 6 }).events
+
+    it('delivers a bucket oldest first while its older event is in backoff, other buckets meanwhile', async () => {
+      sink.failEventWith(older0!.id, 503)
+      await createHttpSink({
+        url,
+        timeoutMs: 2000,
+        retries: 1,
+        logger: silentLogger,
+        // the backoff ends once bucket 1 got through: it was not held up by bucket 0
+        sleep: () => sink.accepted(older1!.id),
+      }).send([older0!, older1!, newer0!])
+      expect(sink.received.map(({ event }) => event.id)).toEqual([
+        older1!.id,
+        older0!.id,
+        newer0!.id,
+      ])
+    })
+
+    it('keeps the newer event of a bucket undelivered behind an older one that failed', async () => {
+      sink.failEventWith(older0!.id, 500)
+      const failure = await createHttpSink({
+        url,
+        timeoutMs: 2000,
+        retries: 0,
+        logger: silentLogger,
+      })
+        .send([older0!, older1!, newer0!])
+        .catch((err: unknown) => err)
+      expect(failure).toBeInstanceOf(SinkError)
+      expect((failure as SinkError).undelivered).toEqual([older0, newer0])
+      expect(sink.received.map(({ event }) => event.id)).toEqual([older1!.id])
+    })
   })
 })
 

@@ -218,13 +218,57 @@ describeWithKafka('producer Kafka sink', () => {
       expect((failure as SinkError).message).toMatch(/larger than the max message size/)
       expect((failure as SinkError).rejected).toEqual([huge])
       expect((failure as SinkError).undelivered).toEqual([])
-      // buckets 1-5 were accepted with the first request; sent again one by one, the broker
-      // recognised them (idempotent producer) instead of writing them twice
+      // buckets 1-5 went in requests of their own, accepted once and not sent again
       expect(await highWatermarks()).toEqual([0, 1, 1, 1, 1, 1])
 
       // the sink is not wedged: the next poll goes through, partition 0 included
       await small.send(toStatesEvents(loadSample('sample-2'), { source, buckets: BUCKETS }).events)
       expect(await highWatermarks()).toEqual([1, 2, 2, 2, 2, 2])
+    } finally {
+      await small.close()
+      await deleteTestTopics(admin, [strict])
+      await admin.disconnect()
+    }
+  })
+
+  it('keeps writing later polls after a record too large shared a send with two polls', async () => {
+    const admin = testKafka(uniqueKafkaName('admin')).admin()
+    await admin.connect()
+    const strict = await createTestTopic(admin, {
+      prefix: 'strict',
+      partitions: BUCKETS,
+      config: { 'max.message.bytes': '65536' },
+    })
+    const small = createKafkaSink({
+      brokers: kafkaBrokers(),
+      topic: strict,
+      clientId: uniqueKafkaName('producer'),
+      compression: 'none',
+      partitions: BUCKETS,
+      logger: silentLogger,
+    })
+    const source = '/skytrail/producer/bbox/-90,-180,90,180'
+    const [huge] = toStatesEvents(loadSample('sample-3'), { source, buckets: 1 }).events
+    const poll = (sample: 'sample-1' | 'sample-2') =>
+      toStatesEvents(loadSample(sample), { source, buckets: BUCKETS }).events
+    const highWatermarks = async () =>
+      (await admin.fetchTopicOffsets(strict))
+        .sort((a, b) => a.partition - b.partition)
+        .map(({ high }) => Number(high))
+    try {
+      // a pending poll and a fresh one share buckets 1-5: two records per partition in one send
+      const failure = await small
+        .send([huge!, ...poll('sample-1').slice(1), ...poll('sample-2').slice(1)])
+        .catch((err: unknown) => err)
+      expect(failure).toBeInstanceOf(SinkError)
+      expect((failure as SinkError).rejected.map((event) => event.id)).toEqual([huge!.id])
+      expect((failure as SinkError).undelivered).toEqual([])
+      expect(await highWatermarks()).toEqual([0, 2, 2, 2, 2, 2])
+
+      // kafkajs must not have lost count of the sequence numbers the broker accepted
+      await small.send(poll('sample-1'))
+      await small.send(poll('sample-2'))
+      expect(await highWatermarks()).toEqual([2, 4, 4, 4, 4, 4])
     } finally {
       await small.close()
       await deleteTestTopics(admin, [strict])

@@ -13,7 +13,7 @@ export interface HttpSinkOptions {
   /** Extra attempts per event after a network error or a retryable answer. */
   retries: number
   retryBaseDelayMs?: number
-  /** Events posted at the same time. */
+  /** Buckets posted at the same time (the events of one bucket go one after another). */
   concurrency?: number
   logger: Logger
   sleep?: (ms: number) => Promise<void>
@@ -23,8 +23,10 @@ type PostOutcome = { ok: true; bytes: number } | { ok: false; final: boolean; pr
 
 /**
  * POSTs each event to `url` in CloudEvents binary mode (attributes in `ce-*` headers, the JSON
- * envelope as the body), buckets in parallel. Network errors, 404, 408, 409, 429 and 5xx are retried with
- * backoff (how a broker or receiver signals overload); any other 4xx rejects the event for good.
+ * envelope as the body), buckets in parallel, each bucket's events oldest first. Network errors,
+ * 404, 408, 409, 429 and 5xx are retried with backoff (how a broker or receiver signals
+ * overload); any other 4xx rejects the event for good. An event still failing after its retries
+ * keeps the later events of its bucket undelivered too, so that they never overtake it.
  */
 export function createHttpSink(options: HttpSinkOptions): EventSink {
   const { url, logger } = options
@@ -70,23 +72,32 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
       const undelivered: StatesEvent[] = []
       const rejected: StatesEvent[] = []
       const problems: string[] = []
-      const queue = [...events]
-      const worker = async () => {
-        for (let event = queue.shift(); event; event = queue.shift()) {
+      // One lane per bucket, in order: a later event of a bucket never overtakes an earlier one
+      // in backoff, while the buckets go in parallel.
+      const deliverLane = async (lane: readonly StatesEvent[]) => {
+        for (const [index, event] of lane.entries()) {
           const outcome = await post(event)
           if (outcome.ok) {
             bytes += outcome.bytes
             continue
           }
+          problems.push(outcome.problem)
           if (outcome.final) {
             rejected.push(event)
-          } else {
-            undelivered.push(event)
+            continue
           }
-          problems.push(outcome.problem)
+          // the rest of the bucket waits for the next tick, behind this event
+          undelivered.push(...lane.slice(index))
+          return
         }
       }
-      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, worker))
+      const lanes = [...Map.groupBy(events, (event) => event.partitionkey).values()]
+      const worker = async () => {
+        for (let lane = lanes.shift(); lane; lane = lanes.shift()) {
+          await deliverLane(lane)
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(concurrency, lanes.length) }, worker))
       if (problems.length > 0) {
         const failed = undelivered.length + rejected.length
         throw new SinkError(`${failed} of ${events.length} events not delivered: ${problems[0]}`, {

@@ -74,12 +74,35 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
   }
 
   /**
-   * Kafka answers per partition, but kafkajs throws only the first partition's error: after a
-   * final one, each event is sent on its own to find the bad ones. Partitions the broker had
-   * already accepted are not written twice: kafkajs resends them with the same idempotence
-   * sequence numbers, which the broker recognises.
+   * One partition's events in one request. kafkajs rolls back the idempotence sequence numbers of
+   * every partition in a failed request, also of those the broker had accepted; its next batch
+   * for such a partition then reuses numbers the broker already has and is refused as out of
+   * order, for good. A request per partition means a failure rolls back only what the broker
+   * refused.
    */
-  const writeOneByOne = async (producer: Producer, events: readonly StatesEvent[]) => {
+  const writePartition = async (
+    producer: Producer,
+    events: readonly StatesEvent[]
+  ): Promise<PartitionOutcome> => {
+    try {
+      return { bytes: await write(producer, events), undelivered: [], rejected: [], problems: [] }
+    } catch (err) {
+      const final = isFinalKafkaError(err)
+      if (final && events.length > 1) {
+        return writeOneByOne(producer, events)
+      }
+      const problems = [(err as Error).message]
+      return final
+        ? { bytes: 0, undelivered: [], rejected: events, problems }
+        : { bytes: 0, undelivered: events, rejected: [], problems }
+    }
+  }
+
+  /** After a final error, each event of the partition on its own, to find the bad ones. */
+  const writeOneByOne = async (
+    producer: Producer,
+    events: readonly StatesEvent[]
+  ): Promise<PartitionOutcome> => {
     let bytes = 0
     const rejected: StatesEvent[] = []
     const problems: string[] = []
@@ -89,20 +112,13 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
       } catch (err) {
         problems.push(`${event.id}: ${(err as Error).message}`)
         if (!isFinalKafkaError(err)) {
-          // the broker went away meanwhile: this and the remaining events are worth a retry
-          throw new SinkError(sendFailure(problems), {
-            undelivered: events.slice(index),
-            rejected,
-            bytes,
-          })
+          // the broker went away meanwhile: this and the later events are worth a retry
+          return { bytes, undelivered: events.slice(index), rejected, problems }
         }
         rejected.push(event)
       }
     }
-    if (rejected.length > 0) {
-      throw new SinkError(sendFailure(problems), { rejected, bytes })
-    }
-    return { bytes }
+    return { bytes, undelivered: [], rejected, problems }
   }
 
   const sendFailure = (problems: string[]) =>
@@ -112,21 +128,27 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
     kind: 'kafka',
     async send(events) {
       let connected: Producer
+      let byPartition: StatesEvent[][]
       try {
+        // each partition's events in their order
+        byPartition = [...Map.groupBy(events, partitionOf).values()]
         connected = producer ??= await (connecting ??= connect().finally(() => {
           connecting = undefined
         }))
       } catch (err) {
         throw failure(sendFailure([(err as Error).message]), events, err)
       }
-      try {
-        return { bytes: await write(connected, events) }
-      } catch (err) {
-        if (events.length > 1 && isFinalKafkaError(err)) {
-          return writeOneByOne(connected, events)
-        }
-        throw failure(sendFailure([(err as Error).message]), events, err)
+      const outcomes = await Promise.all(
+        byPartition.map((partitionEvents) => writePartition(connected, partitionEvents))
+      )
+      const bytes = outcomes.reduce((sum, outcome) => sum + outcome.bytes, 0)
+      const undelivered = outcomes.flatMap((outcome) => outcome.undelivered)
+      const rejected = outcomes.flatMap((outcome) => outcome.rejected)
+      if (undelivered.length > 0 || rejected.length > 0) {
+        const problems = outcomes.flatMap((outcome) => outcome.problems)
+        throw new SinkError(sendFailure(problems), { undelivered, rejected, bytes })
       }
+      return { bytes }
     },
     async close() {
       await connecting?.catch(() => undefined)
@@ -134,6 +156,13 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
       producer = undefined
     },
   }
+}
+
+interface PartitionOutcome {
+  bytes: number
+  undelivered: readonly StatesEvent[]
+  rejected: readonly StatesEvent[]
+  problems: string[]
 }
 
 /** All `events` failed with `err`: rejected for good or worth a retry, as kafkajs marks it. */

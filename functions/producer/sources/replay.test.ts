@@ -89,6 +89,38 @@ describe('replay source', () => {
     expect(await source.poll(NOW + 400_000)).toMatchObject({ kind: 'skipped', reason: 'exhausted' })
   })
 
+  it('plays responses recorded at the same time without a wait', async () => {
+    const folder = await tempFolder()
+    for (const [name, time] of [
+      ['a', 1000],
+      ['b', 1000],
+      ['c', 1010],
+    ] as const) {
+      await writeFile(join(folder, `states-${name}.json`), JSON.stringify({ time, states: [] }))
+    }
+    const source = await createReplaySource({
+      path: folder,
+      speed: 2,
+      loop: false,
+      maxGapSeconds: 300,
+      logger: silentLogger,
+    })
+    expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW })
+    expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW + 5000 })
+  })
+
+  it('waits the max gap before playing a single looped response again', async () => {
+    const source = await createReplaySource({
+      path: join(FIXTURES, 'sample-2.json'),
+      speed: 1,
+      loop: true,
+      maxGapSeconds: 60,
+      logger: silentLogger,
+    })
+    expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW + 60_000 })
+    expect(await source.poll(NOW + 30_000)).toMatchObject({ kind: 'skipped', reason: 'not-due' })
+  })
+
   it('moves time forward even when responses are played faster than one per second', async () => {
     const source = await createReplaySource({
       path: join(FIXTURES, 'sample-2.json'),

@@ -88,12 +88,17 @@ export async function createReplaySource(options: ReplaySourceOptions): Promise<
       }
       const frame = upcoming ?? (await load(files[index % files.length] as string))
       index++
-      if (index % files.length === 0) {
+      const roundEnded = index % files.length === 0
+      if (roundEnded) {
         rounds++
       }
       const nextFile = index < files.length || options.loop ? files[index % files.length] : null
       upcoming = nextFile ? await load(nextFile) : undefined
-      dueAt = nowMs + (gapSeconds(frame, upcoming, options.maxGapSeconds) / options.speed) * 1000
+      // from the last response back to the first is no recorded gap, even with a single file
+      const gap = roundEnded
+        ? options.maxGapSeconds
+        : gapSeconds(frame, upcoming, options.maxGapSeconds)
+      dueAt = nowMs + (gap / options.speed) * 1000
       if (!frame.envelope) {
         logger.warn({ file: frame.file, problem: frame.problem }, 'skipping a bad recording')
         return {
@@ -129,7 +134,7 @@ function gapSeconds(frame: Frame, next: Frame | undefined, maxGap: number): numb
     return maxGap
   }
   const gap = next.envelope.time - frame.envelope.time
-  return gap > 0 && gap <= maxGap ? gap : maxGap
+  return gap >= 0 && gap <= maxGap ? gap : maxGap
 }
 
 async function listResponses(path: string): Promise<string[]> {
