@@ -75,6 +75,49 @@ describe('sweeper config', () => {
     expect(load).toThrow(/K_CE_OVERRIDES\.extensions\.Bad-Name/)
   })
 
+  it('refuses at start-up values that would fail every tick in SQL or as timers', () => {
+    const load = () =>
+      loadConfig({
+        DATABASE_URL,
+        INBOX_RETENTION_HOURS: '3000000000',
+        RETENTION_DAYS: '100000000',
+        SWEEPER_RUNS_RETENTION_DAYS: '36501',
+        FLIGHT_TIMEOUT_SECONDS: '1e12',
+        SWEEP_BATCH_SIZE: '1e20',
+        SWEEP_TIME_BUDGET_SECONDS: '300',
+        KAFKA_TIMEOUT_MS: '3000000000',
+        ALERT_SINK_TIMEOUT_MS: '3000000000',
+      })
+    expect(load).toThrow(ConfigError)
+    for (const line of [
+      '- INBOX_RETENTION_HOURS: must be at most 876000 (100 years)',
+      '- RETENTION_DAYS: must be at most 36500 (100 years)',
+      '- SWEEPER_RUNS_RETENTION_DAYS: must be at most 36500 (100 years)',
+      '- FLIGHT_TIMEOUT_SECONDS: must be at most 86400 (a day)',
+      '- SWEEP_BATCH_SIZE: must be at most 100000 (rows locked in one transaction)',
+      '- SWEEP_TIME_BUDGET_SECONDS: must be at most 240 (a minute under the 300 s revision timeout)',
+      '- KAFKA_TIMEOUT_MS: must be at most 60000 (a minute)',
+      '- ALERT_SINK_TIMEOUT_MS: must be at most 60000 (a minute)',
+    ]) {
+      expect(load).toThrow(line)
+    }
+  })
+
+  it('accepts each bound itself', () => {
+    expect(
+      loadConfig({
+        DATABASE_URL,
+        INBOX_RETENTION_HOURS: '876000',
+        RETENTION_DAYS: '36500',
+        SWEEP_TIME_BUDGET_SECONDS: '240',
+      })
+    ).toMatchObject({
+      inboxRetentionHours: 876_000,
+      retentionDays: 36_500,
+      sweepTimeBudgetMs: 240_000,
+    })
+  })
+
   it('rejects K_CE_OVERRIDES that is not JSON', () => {
     expect(() => loadConfig({ DATABASE_URL, K_CE_OVERRIDES: 'cluster=prod' })).toThrow(
       /K_CE_OVERRIDES: must be JSON/

@@ -16,6 +16,9 @@ import { FLIGHT_RAW_DATA_TOPIC } from '../../shared/events/index.ts'
  */
 export const REVISION_TIMEOUT_SECONDS = 300
 
+/** A tick's time budget leaves at least a minute of the revision timeout for what follows it. */
+const SWEEP_TIME_BUDGET_MAX_SECONDS = REVISION_TIMEOUT_SECONDS - 60
+
 /**
  * The KafkaSource's `spec.consumerGroup` in our manifests. Knative's own default is a random
  * `knative-kafka-source-<uuid>`, which the sweeper could not know, so the manifests name it.
@@ -24,20 +27,34 @@ export const DEFAULT_KAFKA_CONSUMER_GROUP = 'skytrail-processor'
 
 const nonNegativeInt = z.coerce.number().int().min(0)
 
+/**
+ * A positive whole number no larger than `max`. Larger values would pass start-up and then fail
+ * every tick half way, in SQL (integer or timestamp out of range) or as a timer that fires at once.
+ */
+const positiveIntUpTo = (max: number, meaning: string) =>
+  positiveInt.max(max, `must be at most ${max} (${meaning})`)
+
+const HUNDRED_YEARS_IN_DAYS = 36_500
+
 /** Environment variables the sweeper reads (only DATABASE_URL is required). */
 export const envSchema = z.object({
   ...baseEnv,
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_MAX: positiveInt.default(4),
   /** Silence after which a flight has ended (the processor reads the same variable). */
-  FLIGHT_TIMEOUT_SECONDS: positiveInt.default(1200),
+  FLIGHT_TIMEOUT_SECONDS: positiveIntUpTo(86_400, 'a day').default(1200),
   /** Live rows ended per transaction: bounds how long one batch holds its row locks. */
-  SWEEP_BATCH_SIZE: positiveInt.default(5000),
+  SWEEP_BATCH_SIZE: positiveIntUpTo(100_000, 'rows locked in one transaction').default(5000),
   /**
    * No new batch starts after this much time in one tick, so a tick ends well inside Knative's
    * revision timeout (300 s by default); the next tick carries on where this one stopped.
    */
-  SWEEP_TIME_BUDGET_SECONDS: positiveNumber.default(60),
+  SWEEP_TIME_BUDGET_SECONDS: positiveNumber
+    .max(
+      SWEEP_TIME_BUDGET_MAX_SECONDS,
+      `must be at most ${SWEEP_TIME_BUDGET_MAX_SECONDS} (a minute under the ${REVISION_TIMEOUT_SECONDS} s revision timeout)`
+    )
+    .default(60),
   /** The data-freshness alert fires when the newest processor write is older than this. */
   FRESHNESS_THRESHOLD_SECONDS: positiveInt.default(300),
   /** Unset: the Kafka lag check is off. */
@@ -49,16 +66,16 @@ export const envSchema = z.object({
   /** ...or when any single partition's lag exceeds this (a stuck partition). */
   KAFKA_PARTITION_LAG_THRESHOLD: nonNegativeInt.default(50),
   /** Upper bound for the whole lag check (connect, metadata, offsets). */
-  KAFKA_TIMEOUT_MS: positiveInt.default(10_000),
+  KAFKA_TIMEOUT_MS: positiveIntUpTo(60_000, 'a minute').default(10_000),
   /** Finished flights older than this many days are deleted; unset keeps them forever. */
-  RETENTION_DAYS: positiveInt.optional(),
+  RETENTION_DAYS: positiveIntUpTo(HUNDRED_YEARS_IN_DAYS, '100 years').optional(),
   /**
    * The processor's inbox is pruned after this many hours. Kafka keeps flight_raw_data for 6 h,
    * so a redelivery older than that cannot happen and its inbox row is no longer needed.
    */
-  INBOX_RETENTION_HOURS: positiveInt.default(24),
+  INBOX_RETENTION_HOURS: positiveIntUpTo(HUNDRED_YEARS_IN_DAYS * 24, '100 years').default(24),
   /** Tick reports and sent alert events are kept this many days. */
-  SWEEPER_RUNS_RETENTION_DAYS: positiveInt.default(7),
+  SWEEPER_RUNS_RETENTION_DAYS: positiveIntUpTo(HUNDRED_YEARS_IN_DAYS, '100 years').default(7),
   /** Where alert CloudEvents go (a Broker, say); injected by a SinkBinding. Unset: logs only. */
   K_SINK: z.url({ protocol: /^https?$/ }).optional(),
   /** SinkBinding's `{"extensions":{...}}`, added to every alert event. */
@@ -84,7 +101,7 @@ export const envSchema = z.object({
     )
     .optional(),
   /** Per attempt to deliver one alert event to K_SINK. */
-  ALERT_SINK_TIMEOUT_MS: positiveInt.default(5_000),
+  ALERT_SINK_TIMEOUT_MS: positiveIntUpTo(60_000, 'a minute').default(5_000),
 })
 
 function toConfig(env: z.output<typeof envSchema>) {

@@ -2,11 +2,14 @@ import type { LogEntry } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
-import { fetchConsumerLag } from '../../shared/kafka/consumer-lag.ts'
+import { fetchCommittedConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { KafkaLagConfig } from './config.ts'
 
-/** Measures the consumer group's lag now; throws when Kafka cannot be asked. */
+/**
+ * Measures the consumer group's lag now; throws when Kafka cannot be asked, and
+ * NoCommittedOffsetsError when the group has no position on the topic.
+ */
 export type MeasureLag = () => Promise<ConsumerLag>
 
 /**
@@ -37,7 +40,10 @@ export function createLagProbe(config: KafkaLagConfig, logger: Logger): MeasureL
       return await withDeadline(
         (async () => {
           await admin.connect()
-          return fetchConsumerLag(admin, { groupId: config.consumerGroup, topic: config.topic })
+          return fetchCommittedConsumerLag(admin, {
+            groupId: config.consumerGroup,
+            topic: config.topic,
+          })
         })(),
         config.timeoutMs,
         `Kafka at ${config.brokers.join(',')} did not answer within ${config.timeoutMs} ms`

@@ -5,7 +5,8 @@ import type { PipelineAlert } from '../../shared/db/alerts.ts'
 import type { ConsumerLag } from '../../shared/kafka/consumer-lag.ts'
 import type { AlertDelivery } from './alert-sink.ts'
 
-export type TickOutcome = 'ok' | 'kafka_unavailable' | 'database_unavailable' | 'error'
+export type TickOutcome =
+  'ok' | 'kafka_unavailable' | 'kafka_no_committed_offsets' | 'database_unavailable' | 'error'
 
 /**
  * The sweeper's Prometheus metrics. Alert gauges are set from the database after every tick, so
@@ -80,6 +81,11 @@ export function createSweeperMetrics(registry: Registry) {
         partitionLag.set({ topic: lag.topic, partition: String(partition) }, value)
       }
       groupLag.set({ topic: lag.topic }, lag.total)
+    },
+    /** The lag is unknown now: a scrape must not show the last measured one as current. */
+    clearLag() {
+      partitionLag.reset()
+      groupLag.reset()
     },
     recordTick(outcome: TickOutcome, seconds: number, ended: number) {
       ticks.inc({ outcome })

@@ -9,6 +9,7 @@ import { deleteExpiredFlightsBatch, pruneProcessedEventsBatch } from '../../shar
 import { insertSweeperRun, pruneSweeperRuns } from '../../shared/db/sweeper-runs.ts'
 import { ALERT_NAME } from '../../shared/events/pipeline-alert.ts'
 import type { PartitionLag } from '../../shared/kafka/consumer-lag.ts'
+import { NoCommittedOffsetsError } from '../../shared/kafka/consumer-lag.ts'
 import type { Logger } from '../../shared/logger.ts'
 import type { AlertDelivery, SendCloudEvent } from './alert-sink.ts'
 import { deliverAlertEvents } from './alert-sink.ts'
@@ -50,7 +51,18 @@ export type LagReport =
       partitionThreshold: number
       partitions: PartitionLag[]
     }
-  | { enabled: true; available: false; groupId: string; topic: string; error: string }
+  | {
+      enabled: true
+      available: false
+      groupId: string
+      topic: string
+      error: string
+      /**
+       * Set when Kafka answered but the group has no committed offsets on the topic (its state
+       * from the coordinator, `Dead` when Kafka does not know it): a retry cannot help.
+       */
+      groupState?: string
+    }
 
 export interface AlertsReport {
   raised: string[]
@@ -233,9 +245,22 @@ async function checkLag(
       ),
     }
   } catch (err) {
+    // No stale figures on /metrics, and the kafka-lag alert keeps its state: an unknown lag
+    // neither raises nor clears it.
+    metrics.clearLag()
+    if (err instanceof NoCommittedOffsetsError) {
+      const { groupState, message: error } = err
+      logger.warn(
+        { groupId, topic, groupState },
+        `Kafka lag not measured: ${error} (check KAFKA_CONSUMER_GROUP and KAFKA_TOPIC)`
+      )
+      return {
+        lag: { enabled: true, available: false, groupId, topic, error, groupState },
+        lagAlert: undefined,
+      }
+    }
     const error = err instanceof Error ? err.message : String(err)
     logger.warn({ err, groupId, topic }, `Kafka lag unavailable: ${error}`)
-    // The kafka-lag alert keeps its state: an unknown lag neither raises nor clears it.
     return { lag: { enabled: true, available: false, groupId, topic, error }, lagAlert: undefined }
   }
 }

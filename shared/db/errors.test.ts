@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { isInvalidDataError, isTransientDatabaseError } from './errors.ts'
+import { databaseErrorCode, isInvalidDataError, isTransientDatabaseError } from './errors.ts'
 
 const withCode = (code: string) => Object.assign(new Error(`error ${code}`), { code })
 
@@ -17,5 +17,18 @@ describe('database error classes', () => {
       expect(isInvalidDataError(withCode(code)), code).toBe(true)
     }
     expect(isInvalidDataError(withCode('08006'))).toBe(false)
+  })
+
+  it("names a failure without a code by node-postgres's message, never by another one", () => {
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Connection terminated due to connection timeout',
+      'timeout exceeded when trying to connect',
+    ]) {
+      expect(databaseErrorCode(new Error(message))).toBe(message)
+    }
+    expect(databaseErrorCode(withCode('ECONNREFUSED'))).toBe('ECONNREFUSED')
+    // Anything else may name hosts or users: only its class is given.
+    expect(databaseErrorCode(new TypeError('password for user "admin" is wrong'))).toBe('TypeError')
   })
 })

@@ -61,7 +61,11 @@ export function isInvalidDataError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('22') || code === '23514' || code === '54000')
 }
 
-/** A short, non-sensitive name for a database error: its code, never host names or users. */
+/**
+ * A short, non-sensitive name for a database error: its code, or for node-postgres's failures
+ * without one (a connect timeout, a connection closed at once) its fixed message; never host
+ * names or users, so any other message is left out.
+ */
 export function databaseErrorCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string') {
@@ -70,7 +74,12 @@ export function databaseErrorCode(err: unknown): string {
   if (err instanceof AggregateError) {
     return databaseErrorCode(err.errors[0])
   }
-  return err instanceof Error ? err.name : 'unknown'
+  if (!(err instanceof Error)) {
+    return 'unknown'
+  }
+  return TRANSIENT_MESSAGES.some((message) => err.message.includes(message))
+    ? err.message
+    : err.name
 }
 
 /** Deadlocks and serialization failures: the transaction may simply be run again. */

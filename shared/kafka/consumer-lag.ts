@@ -80,6 +80,60 @@ export async function fetchConsumerLag(
   return computeConsumerLag({ groupId, topic }, topicOffsets, partitions)
 }
 
+/** DescribeGroups' state for a group the coordinator does not know. */
+const GROUP_STATE_DEAD = 'Dead'
+
+/**
+ * The group has no committed offset on any partition of the topic, so there is no position to
+ * measure lag from: counting from the log start would report everything Kafka holds as lag. Most
+ * often the group name is wrong (Kafka does not know it: state `Dead`), or the consumer has not
+ * committed yet.
+ */
+export class NoCommittedOffsetsError extends Error {
+  override name = 'NoCommittedOffsetsError'
+  readonly groupId: string
+  readonly topic: string
+  /** The coordinator's state for the group: `Dead` when it does not exist, else `Empty`, `Stable`... */
+  readonly groupState: string
+
+  constructor({
+    groupId,
+    topic,
+    groupState,
+  }: {
+    groupId: string
+    topic: string
+    groupState: string
+  }) {
+    super(
+      groupState === GROUP_STATE_DEAD
+        ? `consumer group ${groupId} does not exist: it has no committed offsets on ${topic}`
+        : `consumer group ${groupId} (${groupState}) has no committed offsets on ${topic} yet`
+    )
+    this.groupId = groupId
+    this.topic = topic
+    this.groupState = groupState
+  }
+}
+
+/**
+ * fetchConsumerLag for alerting on: throws NoCommittedOffsetsError, naming the group's state, when
+ * the group has committed nothing on the topic (a misspelt group would otherwise raise a lag alert
+ * for the whole topic).
+ */
+export async function fetchCommittedConsumerLag(
+  admin: Admin,
+  ids: { groupId: string; topic: string }
+): Promise<ConsumerLag> {
+  const lag = await fetchConsumerLag(admin, ids)
+  if (lag.partitions.some(({ committed }) => committed !== null)) {
+    return lag
+  }
+  const { groups } = await admin.describeGroups([ids.groupId])
+  const groupState = groups.find(({ groupId }) => groupId === ids.groupId)?.state ?? 'Unknown'
+  throw new NoCommittedOffsetsError({ ...ids, groupState })
+}
+
 /** An int64 offset string; negative values (kafkajs's -1) mean "no offset". */
 function parseOffset(text: string): number | null {
   const value = Number(text)

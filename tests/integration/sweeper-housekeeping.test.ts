@@ -1,3 +1,5 @@
+import net from 'node:net'
+
 import type pg from 'pg'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 
@@ -127,4 +129,46 @@ describe('sweeper: unreachable database', () => {
     expect(readiness.status).toBe(503)
     expect((await app.app.request('/health/liveness')).status).toBe(200)
   })
+
+  // Failures without an error code: the answer names what went wrong, not just "Error".
+  it.each([
+    ['closes every connection at once', 'Connection terminated unexpectedly', close],
+    [
+      'accepts connections and never answers',
+      'Connection terminated due to connection timeout',
+      ignore,
+    ],
+  ])(
+    'answers 503 naming the failure when the database port %s',
+    async (_, failure, onConnection) => {
+      const server = net.createServer(onConnection)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const { port } = server.address() as net.AddressInfo
+      try {
+        const app = createTestSweeper(
+          `postgres://postgres@127.0.0.1:${port}/nowhere`,
+          {},
+          { pools }
+        )
+
+        const { status, body } = await app.tick()
+
+        expect(status).toBe(503)
+        expect(body.error).toBe(`database unavailable (${failure})`)
+      } finally {
+        server.close()
+        sockets.forEach((socket) => socket.destroy())
+      }
+    }
+  )
 })
+
+const sockets = new Set<net.Socket>()
+
+function close(socket: net.Socket) {
+  socket.destroy()
+}
+
+function ignore(socket: net.Socket) {
+  sockets.add(socket)
+}

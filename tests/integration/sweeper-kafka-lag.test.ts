@@ -14,6 +14,7 @@ import {
   uniqueKafkaName,
   useTestTopic,
 } from '../helpers/kafka.ts'
+import { capturingLogger } from '../helpers/logger.ts'
 import { useTestDatabase } from '../helpers/postgres.ts'
 import type { AlertReceiver } from '../helpers/sweeper.ts'
 import { createTestSweeper, startAlertReceiver } from '../helpers/sweeper.ts'
@@ -232,6 +233,87 @@ describeWithKafka('sweeper: Kafka consumer lag', () => {
     const data = pipelineAlertEventDataSchema.parse(receiver.accepted[0]?.data)
     expect(data.details).toMatchObject({ laggingPartitions: [1], partitionThreshold: 5 })
     expect(data.message).toContain('partitions over 5: 1 (7)')
+  })
+
+  it('reports a consumer group Kafka does not know instead of raising kafka-lag for the whole topic', async () => {
+    const groupId = uniqueKafkaName('misspelt-group')
+    const { logger, lines } = capturingLogger()
+    const logged = createTestSweeper(
+      database().url,
+      {
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        KAFKA_CONSUMER_GROUP: groupId,
+        KAFKA_TOPIC: topic,
+        KAFKA_LAG_THRESHOLD: '1',
+        K_SINK: receiver.url,
+      },
+      { pools, logger }
+    )
+
+    const { status, body } = await logged.tick()
+
+    // A retry cannot fix a setting: the tick's work is done, so 200 with the reason.
+    expect(status).toBe(200)
+    expect(body.lag).toEqual({
+      enabled: true,
+      available: false,
+      groupId,
+      topic,
+      groupState: 'Dead',
+      error: `consumer group ${groupId} does not exist: it has no committed offsets on ${topic}`,
+    })
+    expect(body.alerts).toMatchObject({ raised: [], active: [] })
+    expect(receiver.accepted).toEqual([])
+    const warning = lines.find((line) => line.level === 'warn' && line.groupState === 'Dead')
+    expect(warning?.msg).toContain(`consumer group ${groupId} does not exist`)
+    const metrics = await (await logged.app.request('/metrics')).text()
+    expect(metrics).toContain('skytrail_sweeper_ticks_total{outcome="kafka_no_committed_offsets"')
+  })
+
+  it('reports a group that exists but has committed nothing on the topic yet', async () => {
+    const groupId = await groupAt([undefined, undefined, undefined])
+
+    const { status, body } = await sweeper(groupId, { KAFKA_LAG_THRESHOLD: '1' }).tick()
+
+    expect(status).toBe(200)
+    expect(body.lag).toMatchObject({
+      available: false,
+      groupState: 'Empty',
+      error: `consumer group ${groupId} (Empty) has no committed offsets on ${topic} yet`,
+    })
+    expect(body.alerts.raised).toEqual([])
+  })
+
+  it('drops the lag gauges when a later measurement fails, so a scrape shows no stale lag', async () => {
+    const groupId = await groupAt([6, 7, undefined])
+    let reachable = true
+    const app = createTestSweeper(
+      database().url,
+      {
+        KAFKA_BROKERS: kafkaBrokers().join(','),
+        KAFKA_CONSUMER_GROUP: groupId,
+        KAFKA_TOPIC: topic,
+      },
+      {
+        pools,
+        measureLag: async () => {
+          if (!reachable) {
+            throw new Error('broker gone')
+          }
+          return fetchConsumerLag(admin, { groupId, topic })
+        },
+      }
+    )
+    const scrape = async () => (await app.app.request('/metrics')).text()
+    expect((await app.tick()).status).toBe(200)
+    expect(await scrape()).toContain('skytrail_kafka_consumer_group_lag_messages{')
+
+    reachable = false
+    expect((await app.tick()).status).toBe(503)
+
+    const metrics = await scrape()
+    expect(metrics).not.toContain('skytrail_kafka_consumer_lag_messages{')
+    expect(metrics).not.toContain('skytrail_kafka_consumer_group_lag_messages{')
   })
 
   it('still ends flights when Kafka is unreachable, keeps the lag alert as it was, and answers 503', async () => {
