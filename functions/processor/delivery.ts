@@ -54,7 +54,7 @@ export interface DeliverySummary {
  * freeze its aircraft, since every real state after it would be older, and an envelope from the
  * future would keep the sweeper's freshness check from ever seeing the feed go stale.
  */
-export const MAX_CLOCK_AHEAD_SECONDS = 300
+const MAX_CLOCK_AHEAD_SECONDS = 300
 
 /**
  * The deliveries of one request's events (see {@link toDelivery}); a 400 about an event of a
@@ -87,7 +87,7 @@ export function toDeliveries(
  * content type, so its data arrives as text and is read as JSON. Data declared as another kind
  * of content, such as XML, is refused.
  */
-function toDelivery(event: CloudEvent<unknown>, nowSeconds = Date.now() / 1000): Delivery {
+function toDelivery(event: CloudEvent<unknown>, nowSeconds: number): Delivery {
   const data = readJsonData(event)
   const envelope = statesEnvelopeSchema.safeParse(data)
   if (!envelope.success) {
