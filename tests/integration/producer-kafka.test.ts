@@ -188,7 +188,13 @@ describeWithKafka('producer Kafka sink', () => {
     }
   })
 
-  it('rejects a record too large for the topic for good and writes the other buckets once', async () => {
+  /**
+   * Runs `test` with a sink writing to a fresh topic that takes records of at most 64 KiB, and
+   * the topic's end offset per partition.
+   */
+  async function withStrictTopic(
+    test: (sink: EventSink, highWatermarks: () => Promise<number[]>) => Promise<void>
+  ) {
     const admin = testKafka(uniqueKafkaName('admin')).admin()
     await admin.connect()
     const strict = await createTestTopic(admin, {
@@ -196,7 +202,7 @@ describeWithKafka('producer Kafka sink', () => {
       partitions: BUCKETS,
       config: { 'max.message.bytes': '65536' },
     })
-    const small = createKafkaSink({
+    const sink = createKafkaSink({
       brokers: kafkaBrokers(),
       topic: strict,
       clientId: uniqueKafkaName('producer'),
@@ -204,16 +210,32 @@ describeWithKafka('producer Kafka sink', () => {
       partitions: BUCKETS,
       logger: silentLogger,
     })
-    const source = '/skytrail/producer/bbox/-90,-180,90,180'
-    // the whole world in one bucket: about 500 kB for partition 0
-    const [huge] = toStatesEvents(loadSample('sample-3'), { source, buckets: 1 }).events
-    const fitting = toStatesEvents(loadSample('sample-1'), { source, buckets: BUCKETS }).events
     const highWatermarks = async () =>
       (await admin.fetchTopicOffsets(strict))
         .sort((a, b) => a.partition - b.partition)
         .map(({ high }) => Number(high))
     try {
-      const failure = await small.send([huge!, ...fitting.slice(1)]).catch((err: unknown) => err)
+      await test(sink, highWatermarks)
+    } finally {
+      await sink.close()
+      await deleteTestTopics(admin, [strict])
+      await admin.disconnect()
+    }
+  }
+
+  const worldSource = '/skytrail/producer/bbox/-90,-180,90,180'
+  /** The whole world in one bucket: about 500 kB for partition 0. */
+  const worldInOneEvent = () =>
+    toStatesEvents(loadSample('sample-3'), { source: worldSource, buckets: 1 }).events[0]!
+  const poll = (sample: 'sample-1' | 'sample-2') =>
+    toStatesEvents(loadSample(sample), { source: worldSource, buckets: BUCKETS }).events
+
+  it('rejects a record too large for the topic for good and writes the other buckets once', async () => {
+    await withStrictTopic(async (sink, highWatermarks) => {
+      const huge = worldInOneEvent()
+      const failure = await sink
+        .send([huge, ...poll('sample-1').slice(1)])
+        .catch((err: unknown) => err)
       expect(failure).toBeInstanceOf(SinkError)
       expect((failure as SinkError).message).toMatch(/larger than the max message size/)
       expect((failure as SinkError).rejected).toEqual([huge])
@@ -222,57 +244,27 @@ describeWithKafka('producer Kafka sink', () => {
       expect(await highWatermarks()).toEqual([0, 1, 1, 1, 1, 1])
 
       // the sink is not wedged: the next poll goes through, partition 0 included
-      await small.send(toStatesEvents(loadSample('sample-2'), { source, buckets: BUCKETS }).events)
+      await sink.send(poll('sample-2'))
       expect(await highWatermarks()).toEqual([1, 2, 2, 2, 2, 2])
-    } finally {
-      await small.close()
-      await deleteTestTopics(admin, [strict])
-      await admin.disconnect()
-    }
+    })
   })
 
   it('keeps writing later polls after a record too large shared a send with two polls', async () => {
-    const admin = testKafka(uniqueKafkaName('admin')).admin()
-    await admin.connect()
-    const strict = await createTestTopic(admin, {
-      prefix: 'strict',
-      partitions: BUCKETS,
-      config: { 'max.message.bytes': '65536' },
-    })
-    const small = createKafkaSink({
-      brokers: kafkaBrokers(),
-      topic: strict,
-      clientId: uniqueKafkaName('producer'),
-      compression: 'none',
-      partitions: BUCKETS,
-      logger: silentLogger,
-    })
-    const source = '/skytrail/producer/bbox/-90,-180,90,180'
-    const [huge] = toStatesEvents(loadSample('sample-3'), { source, buckets: 1 }).events
-    const poll = (sample: 'sample-1' | 'sample-2') =>
-      toStatesEvents(loadSample(sample), { source, buckets: BUCKETS }).events
-    const highWatermarks = async () =>
-      (await admin.fetchTopicOffsets(strict))
-        .sort((a, b) => a.partition - b.partition)
-        .map(({ high }) => Number(high))
-    try {
+    await withStrictTopic(async (sink, highWatermarks) => {
+      const huge = worldInOneEvent()
       // a pending poll and a fresh one share buckets 1-5: two records per partition in one send
-      const failure = await small
-        .send([huge!, ...poll('sample-1').slice(1), ...poll('sample-2').slice(1)])
+      const failure = await sink
+        .send([huge, ...poll('sample-1').slice(1), ...poll('sample-2').slice(1)])
         .catch((err: unknown) => err)
       expect(failure).toBeInstanceOf(SinkError)
-      expect((failure as SinkError).rejected.map((event) => event.id)).toEqual([huge!.id])
+      expect((failure as SinkError).rejected.map((event) => event.id)).toEqual([huge.id])
       expect((failure as SinkError).undelivered).toEqual([])
       expect(await highWatermarks()).toEqual([0, 2, 2, 2, 2, 2])
 
       // kafkajs must not have lost count of the sequence numbers the broker accepted
-      await small.send(poll('sample-1'))
-      await small.send(poll('sample-2'))
+      await sink.send(poll('sample-1'))
+      await sink.send(poll('sample-2'))
       expect(await highWatermarks()).toEqual([2, 4, 4, 4, 4, 4])
-    } finally {
-      await small.close()
-      await deleteTestTopics(admin, [strict])
-      await admin.disconnect()
-    }
+    })
   })
 })

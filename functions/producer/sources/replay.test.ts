@@ -29,6 +29,30 @@ afterEach(async () => {
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })))
 })
 
+/** A replay source of `path`: at recorded speed, looping, gaps up to 60 s, unless `options` say. */
+function replay(
+  path: string,
+  options: Partial<Omit<Parameters<typeof createReplaySource>[0], 'path'>> = {}
+) {
+  return createReplaySource({
+    path,
+    speed: 1,
+    loop: true,
+    maxGapSeconds: 60,
+    logger: silentLogger,
+    ...options,
+  })
+}
+
+/** A folder of empty responses, one file `states-<name>.json` per entry, with its `time`. */
+async function folderOfResponses(responses: [name: string | number, time: number][]) {
+  const folder = await tempFolder()
+  for (const [name, time] of responses) {
+    await writeFile(join(folder, `states-${name}.json`), JSON.stringify({ time, states: [] }))
+  }
+  return folder
+}
+
 function states(result: PollResult) {
   if (result.kind !== 'states') {
     throw new Error(`expected states, got ${result.kind}: ${JSON.stringify(result)}`)
@@ -38,13 +62,7 @@ function states(result: PollResult) {
 
 describe('replay source', () => {
   it('plays a folder of real responses in path order, moved to the current time', async () => {
-    const source = await createReplaySource({
-      path: FIXTURES,
-      speed: 1,
-      loop: true,
-      maxGapSeconds: 60,
-      logger: silentLogger,
-    })
+    const source = await replay(FIXTURES)
     const first = states(await source.poll(NOW))
     const original = loadSample('sample-1')
     expect(first.time).toBe(NOW_S)
@@ -69,17 +87,8 @@ describe('replay source', () => {
   })
 
   it('keeps the recorded pace, divided by the speed, and stops at the end without loop', async () => {
-    const folder = await tempFolder()
-    for (const time of [1000, 1010, 1030]) {
-      await writeFile(join(folder, `states-${time}.json`), JSON.stringify({ time, states: [] }))
-    }
-    const source = await createReplaySource({
-      path: folder,
-      speed: 2,
-      loop: false,
-      maxGapSeconds: 300,
-      logger: silentLogger,
-    })
+    const folder = await folderOfResponses([1000, 1010, 1030].map((time) => [time, time]))
+    const source = await replay(folder, { speed: 2, loop: false, maxGapSeconds: 300 })
     expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW + 5000 })
     expect(await source.poll(NOW + 5000)).toMatchObject({
       kind: 'states',
@@ -90,45 +99,24 @@ describe('replay source', () => {
   })
 
   it('plays responses recorded at the same time without a wait', async () => {
-    const folder = await tempFolder()
-    for (const [name, time] of [
+    const folder = await folderOfResponses([
       ['a', 1000],
       ['b', 1000],
       ['c', 1010],
-    ] as const) {
-      await writeFile(join(folder, `states-${name}.json`), JSON.stringify({ time, states: [] }))
-    }
-    const source = await createReplaySource({
-      path: folder,
-      speed: 2,
-      loop: false,
-      maxGapSeconds: 300,
-      logger: silentLogger,
-    })
+    ])
+    const source = await replay(folder, { speed: 2, loop: false, maxGapSeconds: 300 })
     expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW })
     expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW + 5000 })
   })
 
   it('waits the max gap before playing a single looped response again', async () => {
-    const source = await createReplaySource({
-      path: join(FIXTURES, 'sample-2.json'),
-      speed: 1,
-      loop: true,
-      maxGapSeconds: 60,
-      logger: silentLogger,
-    })
+    const source = await replay(join(FIXTURES, 'sample-2.json'))
     expect(await source.poll(NOW)).toMatchObject({ kind: 'states', nextPollAt: NOW + 60_000 })
     expect(await source.poll(NOW + 30_000)).toMatchObject({ kind: 'skipped', reason: 'not-due' })
   })
 
   it('moves time forward even when responses are played faster than one per second', async () => {
-    const source = await createReplaySource({
-      path: join(FIXTURES, 'sample-2.json'),
-      speed: 1000,
-      loop: true,
-      maxGapSeconds: 1,
-      logger: silentLogger,
-    })
+    const source = await replay(join(FIXTURES, 'sample-2.json'), { speed: 1000, maxGapSeconds: 1 })
     const times: number[] = []
     for (let poll = 0; poll < 3; poll++) {
       times.push(states(await source.poll(NOW + poll * 2)).time)
@@ -140,39 +128,21 @@ describe('replay source', () => {
     const folder = await tempFolder()
     await writeFile(join(folder, 'a.json'), '{"time": 5, "states": [')
     await writeFile(join(folder, 'b.json'), JSON.stringify({ time: 6, states: null }))
-    const source = await createReplaySource({
-      path: folder,
-      speed: 1,
-      loop: false,
-      maxGapSeconds: 10,
-      logger: silentLogger,
-    })
+    const source = await replay(folder, { loop: false, maxGapSeconds: 10 })
     expect(await source.poll(NOW)).toMatchObject({ kind: 'failed', errorKind: 'bad_response' })
     expect(states(await source.poll(NOW + 10_000))).toEqual({ time: NOW_S + 10, states: null })
   })
 
   it('names its events with the one event-source helper', async () => {
-    const source = await createReplaySource({
-      path: join(FIXTURES, 'sample-2.json'),
-      speed: 1,
-      loop: true,
-      maxGapSeconds: 60,
-      logger: silentLogger,
-    })
+    const source = await replay(join(FIXTURES, 'sample-2.json'))
     expect(source.eventSource).toBe(statesEventSource('replay'))
     expect(source.eventSource).toBe('/skytrail/producer/replay')
   })
 
   it('refuses a path without responses', async () => {
-    await expect(
-      createReplaySource({
-        path: await tempFolder(),
-        speed: 1,
-        loop: true,
-        maxGapSeconds: 60,
-        logger: silentLogger,
-      })
-    ).rejects.toThrow(/holds no \.json or \.json\.gz responses/)
+    await expect(replay(await tempFolder())).rejects.toThrow(
+      /holds no \.json or \.json\.gz responses/
+    )
   })
 })
 
@@ -192,14 +162,8 @@ describe('recorder', () => {
     expect(path).toBe(join(folder, '2020-11-09', 'states-1604921480.json.gz'))
     expect(gunzipSync(await readFile(path)).toString('utf8')).toBe(body)
 
-    const replay = await createReplaySource({
-      path: folder,
-      speed: 1,
-      loop: true,
-      maxGapSeconds: 60,
-      logger: silentLogger,
-    })
-    const played = states(await replay.poll(NOW))
+    const source = await replay(folder)
+    const played = states(await source.poll(NOW))
     expect((played.states![0] as unknown[]).slice(5)).toEqual(envelope.states[0]!.slice(5))
   })
 
