@@ -19,6 +19,13 @@ import { DEFAULT_PENDING_LIMITS } from './poller.ts'
  */
 export const REVISION_TIMEOUT_SECONDS = 120
 
+/**
+ * A tick stops delivering this long after it started, so that its answer (503, the undelivered
+ * events kept for the next tick) reaches PingSource before Knative cuts the request off: OpenSky's
+ * retries and the sink's together may otherwise take longer than the revision timeout.
+ */
+export const TICK_BUDGET_SECONDS = REVISION_TIMEOUT_SECONDS - 10
+
 export const SOURCES = ['opensky', 'replay', 'simulate', 'record'] as const
 export type SourceName = (typeof SOURCES)[number]
 
@@ -148,6 +155,7 @@ function toConfig(env: Env) {
           timeoutMs: env.SINK_TIMEOUT_SECONDS * 1000,
           retries: env.SINK_RETRIES,
         },
+    tickBudgetMs: TICK_BUDGET_SECONDS * 1000,
     pendingLimits: {
       maxAgeMs: env.PRODUCER_PENDING_MAX_AGE_SECONDS * 1000,
       maxAttempts: env.PRODUCER_PENDING_MAX_ATTEMPTS,

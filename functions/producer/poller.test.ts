@@ -12,7 +12,7 @@ import {
 import type { StatesEvent } from './events.ts'
 import { createProducerMetrics } from './metrics.ts'
 import { createPoller, type PendingLimits } from './poller.ts'
-import type { EventSink } from './sinks/sink.ts'
+import { type EventSink, SinkError } from './sinks/sink.ts'
 import type { PollResult } from './sources/source.ts'
 
 const NOW = Date.UTC(2026, 2, 10, 12)
@@ -283,5 +283,30 @@ describe('poller', () => {
     expect(await metric('skytrail_producer_errors_total')).toMatchObject([
       { labels: { kind: 'bad_response' }, value: 1 },
     ])
+  })
+
+  it('gives the sink a deadline within the tick budget, and keeps what missed it for the next tick', async () => {
+    // A sink that gives up when the tick's deadline passes, and (so that a missing deadline
+    // shows) delivers at once without one.
+    const sink: EventSink = {
+      kind: 'http',
+      send: async (events, deadline) => {
+        if (!deadline) {
+          return { bytes: 0 }
+        }
+        await new Promise((resolve) => deadline.addEventListener('abort', resolve))
+        throw new SinkError('out of time', { undelivered: events })
+      },
+      close: () => Promise.resolve(),
+    }
+    const poller = createPoller({
+      source: fakeSource([statesResult(loadSample('sample-1'))]),
+      sink,
+      buckets: 6,
+      logger: silentLogger,
+      metrics: createProducerMetrics(new Registry()),
+      tickBudgetMs: 50,
+    })
+    expect(await poller.tick()).toMatchObject({ status: 'failed', reason: 'sink', pending: 6 })
   })
 })

@@ -57,6 +57,8 @@ export interface PollerOptions {
   logger: Logger
   metrics: ProducerMetrics
   pendingLimits?: PendingLimits
+  /** From the start of a tick to the end of its delivery; unset, the sink's retries decide. */
+  tickBudgetMs?: number
   now?: () => number
 }
 
@@ -134,12 +136,18 @@ export function createPoller(options: PollerOptions): Poller {
     )
   }
 
-  const deliver = async (entries: readonly PendingEvent[]): Promise<Delivery> => {
+  const deliver = async (
+    entries: readonly PendingEvent[],
+    deadline: AbortSignal | undefined
+  ): Promise<Delivery> => {
     if (entries.length === 0) {
       return { bytes: 0, delivered: [], undelivered: [], rejected: [] }
     }
     try {
-      const { bytes } = await sink.send(entries.map((entry) => entry.event))
+      const { bytes } = await sink.send(
+        entries.map((entry) => entry.event),
+        deadline
+      )
       return { bytes, delivered: [...entries], undelivered: [], rejected: [] }
     } catch (err) {
       // A sink that does not say which events failed may have delivered none of them.
@@ -158,6 +166,9 @@ export function createPoller(options: PollerOptions): Poller {
 
   const run = async (): Promise<TickReport> => {
     const startedMs = now()
+    // A timer of its own, not `now`: the deadline is about real time, whatever the clock says.
+    const deadline =
+      options.tickBudgetMs === undefined ? undefined : AbortSignal.timeout(options.tickBudgetMs)
     const report = emptyReport(source.name, startedMs)
     const finish = (outcome: PollOutcome) => {
       report.durationMs = now() - startedMs
@@ -207,7 +218,7 @@ export function createPoller(options: PollerOptions): Poller {
     }
 
     // Older events first: Kafka keeps the order within a partition.
-    const delivery = await deliver([...pending, ...fresh])
+    const delivery = await deliver([...pending, ...fresh], deadline)
     report.bytes = delivery.bytes
     // pending events have failed at least once, this poll's not yet
     report.resent = delivery.delivered.filter((entry) => entry.attempts > 0).length

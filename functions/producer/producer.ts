@@ -47,6 +47,7 @@ export async function createProducer(
     sink,
     buckets: config.buckets,
     pendingLimits: config.pendingLimits,
+    tickBudgetMs: config.tickBudgetMs,
     logger,
     metrics,
     now,

@@ -185,6 +185,31 @@ describe('HTTP sink', () => {
     }
   })
 
+  it("stops at the deadline it is given and keeps the events for later, without waiting out each attempt's timeout", async () => {
+    // A receiver that takes every request and never answers.
+    const silent = createServer(() => undefined)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const sent = events()
+      const failure = await createHttpSink({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
+        // without the deadline: 5 attempts of 30 s each, longer than this test may take
+        timeoutMs: 30_000,
+        retries: 4,
+        logger: silentLogger,
+      })
+        .send(sent, AbortSignal.timeout(200))
+        .catch((err: unknown) => err)
+      expect(failure).toBeInstanceOf(SinkError)
+      const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)
+      expect([...(failure as SinkError).undelivered].sort(byId)).toEqual(sent.sort(byId))
+      expect((failure as SinkError).message).toMatch(/the tick's time ran out/)
+    } finally {
+      silent.closeAllConnections()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
   describe('with an older and a newer poll of bucket 0 and bucket 1 of the older', () => {
     const source = '/skytrail/producer/bbox/1,2,3,4'
     const [older0, older1] = toStatesEvents(loadSample('sample-1'), { source, buckets: 6 }).events

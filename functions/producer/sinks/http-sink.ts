@@ -19,6 +19,9 @@ export interface HttpSinkOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
+/** Why an event was left for a later tick once the tick's deadline passed. */
+const OUT_OF_TIME = "the tick's time ran out; it goes again on a later tick"
+
 type PostOutcome = { ok: true; bytes: number } | { ok: false; final: boolean; problem: string }
 
 /**
@@ -34,16 +37,23 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
   const baseDelayMs = options.retryBaseDelayMs ?? 500
   const concurrency = Math.max(1, options.concurrency ?? 6)
 
-  const post = async (event: StatesEvent): Promise<PostOutcome> => {
+  const post = async (event: StatesEvent, deadline?: AbortSignal): Promise<PostOutcome> => {
     const { headers, body } = toBinaryRequest(event)
+    const attemptSignal = () => {
+      const timeout = AbortSignal.timeout(options.timeoutMs)
+      return deadline ? AbortSignal.any([timeout, deadline]) : timeout
+    }
     for (let retry = 0; ; retry++) {
+      if (deadline?.aborted) {
+        return { ok: false, final: false, problem: `POST ${url} not attempted: ${OUT_OF_TIME}` }
+      }
       let problem: string
       try {
         const response = await fetch(url, {
           method: 'POST',
           headers,
           body,
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: attemptSignal(),
         })
         const text = await response.text()
         if (response.ok) {
@@ -54,9 +64,11 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
           return { ok: false, final: true, problem }
         }
       } catch (err) {
-        problem = `POST ${url} failed: ${fetchFailure(err).message}`
+        problem = deadline?.aborted
+          ? `POST ${url} stopped: ${OUT_OF_TIME}`
+          : `POST ${url} failed: ${fetchFailure(err).message}`
       }
-      if (retry >= options.retries) {
+      if (retry >= options.retries || deadline?.aborted) {
         return { ok: false, final: false, problem }
       }
       const wait = backoffDelay(retry, { baseDelayMs })
@@ -67,7 +79,7 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
 
   return {
     kind: 'http',
-    async send(events) {
+    async send(events, deadline) {
       let bytes = 0
       const undelivered: StatesEvent[] = []
       const rejected: StatesEvent[] = []
@@ -76,7 +88,7 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
       // in backoff, while the buckets go in parallel.
       const deliverLane = async (lane: readonly StatesEvent[]) => {
         for (const [index, event] of lane.entries()) {
-          const outcome = await post(event)
+          const outcome = await post(event, deadline)
           if (outcome.ok) {
             bytes += outcome.bytes
             continue

@@ -33,7 +33,8 @@ export function toKafkaMessage(event: StatesEvent, partition: number): Message {
  * the partition named by its `partitionkey`. Connects on first use, so a broker that is down at
  * start-up only fails ticks (503) until it is back. What can never succeed (a record too large,
  * a topic with fewer partitions than buckets, see {@link isFinalKafkaError}) rejects the events
- * for good instead.
+ * for good instead. A tick's deadline is not used: kafkajs cannot abort a send, so its retries are
+ * bounded instead (about 30 s).
  */
 export function createKafkaSink(options: KafkaSinkOptions): EventSink {
   const { topic, logger } = options

@@ -6,9 +6,10 @@ export interface EventSink {
   /**
    * Delivers every event or throws a {@link SinkError} naming the ones not delivered: those worth
    * sending again and those refused for good. Anything else thrown means none was delivered and
-   * all may be sent again.
+   * all may be sent again. Once `deadline` aborts, events not yet delivered are given up for this
+   * call (undelivered, so sent again later) instead of being retried.
    */
-  send(events: readonly StatesEvent[]): Promise<SinkResult>
+  send(events: readonly StatesEvent[], deadline?: AbortSignal): Promise<SinkResult>
   close(): Promise<void>
 }
 
