@@ -20,9 +20,10 @@ import { DEFAULT_PENDING_LIMITS } from './poller.ts'
 export const REVISION_TIMEOUT_SECONDS = 120
 
 /**
- * A tick stops delivering this long after it started, so that its answer (503, the undelivered
- * events kept for the next tick) reaches PingSource before Knative cuts the request off: OpenSky's
- * retries and the sink's together may otherwise take longer than the revision timeout.
+ * A tick stops polling and delivering this long after it started, so that its answer (503, the
+ * undelivered events kept for the next tick) reaches PingSource before Knative cuts the request
+ * off: OpenSky's retries and the sink's together may otherwise take longer than the revision
+ * timeout.
  */
 export const TICK_BUDGET_SECONDS = REVISION_TIMEOUT_SECONDS - 10
 

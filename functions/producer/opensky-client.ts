@@ -39,9 +39,10 @@ export interface OpenSkyClient {
    * One poll of `/states/all`. Resolves with the states, a 429 or a malformed response; throws
    * {@link OpenSkyError} when OpenSky could not be reached or kept failing after the retries.
    * `onRequest` is called for every HTTP request sent: the retries and the re-send after a token
-   * refresh each cost credits too.
+   * refresh each cost credits too. Once `deadline` aborts, the request under way is cancelled
+   * and no retry follows.
    */
-  fetchStates(onRequest?: () => void): Promise<StatesResponse>
+  fetchStates(onRequest?: () => void, deadline?: AbortSignal): Promise<StatesResponse>
 }
 
 const RATE_LIMIT_REMAINING = 'x-rate-limit-remaining'
@@ -66,29 +67,44 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
   })
   const url = `${options.apiUrl.replace(/\/+$/, '')}/states/all?${query.toString()}`
 
-  const send = async (refreshedToken: boolean, onRequest?: () => void): Promise<Response> => {
+  const send = async (
+    refreshedToken: boolean,
+    onRequest?: () => void,
+    deadline?: AbortSignal
+  ): Promise<Response> => {
+    // Before the token and the credit a request costs.
+    if (deadline?.aborted) {
+      throw outOfTime()
+    }
     const headers: Record<string, string> = { accept: 'application/json' }
     if (auth) {
       headers.authorization = `Bearer ${await auth.token()}`
     }
     let response: Response
     onRequest?.()
+    const timeout = AbortSignal.timeout(options.timeoutMs)
     try {
-      response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) })
+      response = await fetch(url, {
+        headers,
+        signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout,
+      })
     } catch (err) {
-      throw fetchFailure(err)
+      throw deadline?.aborted ? outOfTime() : fetchFailure(err)
     }
     if (response.status === 401 && auth && !refreshedToken) {
       await response.body?.cancel()
       logger.info('OpenSky answered 401, refreshing the token once')
       auth.invalidate()
-      return send(true, onRequest)
+      return send(true, onRequest, deadline)
     }
     return response
   }
 
-  const attempt = async (onRequest?: () => void): Promise<StatesResponse> => {
-    const response = await send(false, onRequest)
+  const attempt = async (
+    onRequest?: () => void,
+    deadline?: AbortSignal
+  ): Promise<StatesResponse> => {
+    const response = await send(false, onRequest, deadline)
     const creditsRemaining = headerNumber(response.headers.get(RATE_LIMIT_REMAINING))
     if (response.status === 429) {
       await response.body?.cancel()
@@ -134,13 +150,16 @@ export function createOpenSkyClient(options: OpenSkyClientOptions): OpenSkyClien
 
   return {
     url,
-    async fetchStates(onRequest) {
+    async fetchStates(onRequest, deadline) {
       for (let retry = 0; ; retry++) {
         try {
-          return await attempt(onRequest)
+          return await attempt(onRequest, deadline)
         } catch (err) {
           if (!isRetryable(err) || retry >= options.retries) {
             throw err
+          }
+          if (deadline?.aborted) {
+            throw outOfTime()
           }
           const wait = backoffDelay(retry, { baseDelayMs: options.retryBaseDelayMs })
           logger.warn(
@@ -171,4 +190,9 @@ function headerNumber(value: string | null): number | null {
   }
   const number = Number(value)
   return Number.isFinite(number) ? number : null
+}
+
+/** The tick's deadline passed: the poll gives up as timed out, without another retry. */
+function outOfTime(): OpenSkyError {
+  return new OpenSkyError('timeout', "stopped: the tick's time ran out")
 }

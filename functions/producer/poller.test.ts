@@ -285,7 +285,7 @@ describe('poller', () => {
     ])
   })
 
-  it('gives the sink a deadline within the tick budget, and keeps what missed it for the next tick', async () => {
+  it('gives the source and the sink one deadline, the tick budget, and keeps what missed it for the next tick', async () => {
     // A sink that gives up when the tick's deadline passes, and (so that a missing deadline
     // shows) delivers at once without one.
     const sink: EventSink = {
@@ -299,8 +299,15 @@ describe('poller', () => {
       },
       close: () => Promise.resolve(),
     }
+    const source = fakeSource([statesResult(loadSample('sample-1'))])
+    const poll = source.poll.bind(source)
+    let sourceDeadline: AbortSignal | undefined
+    source.poll = (nowMs, deadline) => {
+      sourceDeadline = deadline
+      return poll(nowMs)
+    }
     const poller = createPoller({
-      source: fakeSource([statesResult(loadSample('sample-1'))]),
+      source,
       sink,
       buckets: 6,
       logger: silentLogger,
@@ -308,5 +315,7 @@ describe('poller', () => {
       tickBudgetMs: 50,
     })
     expect(await poller.tick()).toMatchObject({ status: 'failed', reason: 'sink', pending: 6 })
+    // the source's retries end at the same deadline
+    expect(sourceDeadline?.aborted).toBe(true)
   })
 })

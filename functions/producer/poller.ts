@@ -57,7 +57,7 @@ export interface PollerOptions {
   logger: Logger
   metrics: ProducerMetrics
   pendingLimits?: PendingLimits
-  /** From the start of a tick to the end of its delivery; unset, the sink's retries decide. */
+  /** From the start of a tick to the end of its delivery; unset, the retries of source and sink decide. */
   tickBudgetMs?: number
   now?: () => number
 }
@@ -191,7 +191,7 @@ export function createPoller(options: PollerOptions): Poller {
     drop(tooOld, 'too_old')
     report.expired = tooOld.length
 
-    const result: PollResult = await source.poll(startedMs)
+    const result: PollResult = await source.poll(startedMs, deadline)
     report.creditsRemaining = result.creditsRemaining
     report.nextPollAt =
       result.nextPollAt === null ? null : new Date(result.nextPollAt).toISOString()

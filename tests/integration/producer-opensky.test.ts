@@ -271,6 +271,18 @@ describe('OpenSky client against a fake OpenSky', () => {
     expect(fake.statesRequests()).toHaveLength(2)
   })
 
+  it("stops at the tick's deadline: cancels the request under way and retries no more", async () => {
+    const hang: Handler = () => undefined
+    fake.queue(hang, hang, hang)
+    // without the deadline: 3 attempts of 30 s each, longer than this test may take
+    const opensky = client({ timeoutMs: 30_000, retries: 2 })
+    let requests = 0
+    await expect(
+      opensky.fetchStates(() => requests++, AbortSignal.timeout(200))
+    ).rejects.toMatchObject({ kind: 'timeout', message: "stopped: the tick's time ran out" })
+    expect(requests).toBe(1)
+  })
+
   it('times out a body that stops half-way', async () => {
     fake.queue((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })

@@ -27,7 +27,7 @@ export function createLiveSource(options: LiveSourceOptions): StatesSource {
   return {
     name: options.name ?? 'opensky',
     eventSource: options.eventSource,
-    async poll(nowMs): Promise<PollResult> {
+    async poll(nowMs, deadline): Promise<PollResult> {
       const decision = pacer.check(nowMs)
       if (!decision.allowed) {
         const at = new Date(decision.nextPollAt).toISOString()
@@ -45,7 +45,7 @@ export function createLiveSource(options: LiveSourceOptions): StatesSource {
       let response: StatesResponse
       let requests = 0
       try {
-        response = await client.fetchStates(() => requests++)
+        response = await client.fetchStates(() => requests++, deadline)
       } catch (err) {
         pacer.recordRequest(nowMs, null, requests)
         const failure = err instanceof OpenSkyError ? err : new OpenSkyError('network', String(err))

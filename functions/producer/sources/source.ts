@@ -31,7 +31,8 @@ export interface StatesSource {
   readonly name: SourceName
   /** CloudEvent `source` of the events made from this source's polls. */
   readonly eventSource: string
-  poll(nowMs: number): Promise<PollResult>
+  /** `deadline` aborts when the tick runs out of time (only a live source waits long enough to care). */
+  poll(nowMs: number, deadline?: AbortSignal): Promise<PollResult>
   /** Extra facts for GET /status (credits, pacing, replay position...). */
   status?(nowMs: number): Record<string, unknown>
 }
