@@ -88,14 +88,10 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
     try {
       return { bytes: await write(producer, events), undelivered: [], rejected: [], problems: [] }
     } catch (err) {
-      const final = isFinalKafkaError(err)
-      if (final && events.length > 1) {
+      if (isFinalKafkaError(err) && events.length > 1) {
         return writeOneByOne(producer, events)
       }
-      const problems = [(err as Error).message]
-      return final
-        ? { bytes: 0, undelivered: [], rejected: events, problems }
-        : { bytes: 0, undelivered: events, rejected: [], problems }
+      return { bytes: 0, ...failedEvents(events, err), problems: [(err as Error).message] }
     }
   }
 
@@ -131,7 +127,7 @@ export function createKafkaSink(options: KafkaSinkOptions): EventSink {
       let connected: Producer
       let byPartition: StatesEvent[][]
       try {
-        // each partition's events in their order
+        // each partition's events in their order (an event without a bucket fails them all)
         byPartition = [...Map.groupBy(events, partitionOf).values()]
         connected = producer ??= await (connecting ??= connect().finally(() => {
           connecting = undefined
@@ -167,11 +163,14 @@ interface PartitionOutcome {
 }
 
 /** All `events` failed with `err`: rejected for good or worth a retry, as kafkajs marks it. */
+function failedEvents(events: readonly StatesEvent[], err: unknown) {
+  return isFinalKafkaError(err)
+    ? { undelivered: [], rejected: events }
+    : { undelivered: events, rejected: [] }
+}
+
 function failure(message: string, events: readonly StatesEvent[], err: unknown): SinkError {
-  const final = isFinalKafkaError(err)
-  return new SinkError(message, final ? { rejected: events } : { undelivered: events }, {
-    cause: err,
-  })
+  return new SinkError(message, failedEvents(events, err), { cause: err })
 }
 
 /**
