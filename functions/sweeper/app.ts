@@ -108,14 +108,14 @@ export function createApp(deps: SweeperDeps): Hono {
         inboxPruned: report.retention.inboxPruned,
         durationMs: report.durationMs,
       }
-      if (report.lag.enabled && !report.lag.available && report.lag.groupState !== undefined) {
-        // A group without committed offsets is a setting to fix, not an outage: retries of the
-        // tick would find the same, so it succeeds and the report and the log say why.
-        metrics.recordTick('kafka_no_committed_offsets', seconds, ended)
-        logger.warn(summary, `tick done without Kafka lag: ${report.lag.error}`)
-        return c.json(report)
-      }
       if (report.lag.enabled && !report.lag.available) {
+        if (report.lag.groupState !== undefined) {
+          // A group without committed offsets is a setting to fix, not an outage: retries of the
+          // tick would find the same, so it succeeds and the report and the log say why.
+          metrics.recordTick('kafka_no_committed_offsets', seconds, ended)
+          logger.warn(summary, `tick done without Kafka lag: ${report.lag.error}`)
+          return c.json(report)
+        }
         metrics.recordTick('kafka_unavailable', seconds, ended)
         logger.warn(summary, 'tick done without Kafka lag')
         // The database work is committed and a repeated tick is harmless, so let PingSource retry.

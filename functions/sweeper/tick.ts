@@ -248,20 +248,19 @@ async function checkLag(
     // No stale figures on /metrics, and the kafka-lag alert keeps its state: an unknown lag
     // neither raises nor clears it.
     metrics.clearLag()
-    if (err instanceof NoCommittedOffsetsError) {
-      const { groupState, message: error } = err
-      logger.warn(
-        { groupId, topic, groupState },
-        `Kafka lag not measured: ${error} (check KAFKA_CONSUMER_GROUP and KAFKA_TOPIC)`
-      )
-      return {
-        lag: { enabled: true, available: false, groupId, topic, error, groupState },
-        lagAlert: undefined,
-      }
-    }
     const error = err instanceof Error ? err.message : String(err)
-    logger.warn({ err, groupId, topic }, `Kafka lag unavailable: ${error}`)
-    return { lag: { enabled: true, available: false, groupId, topic, error }, lagAlert: undefined }
+    // Kafka answered, but the group has no position on the topic: a setting to check.
+    const groupState = err instanceof NoCommittedOffsetsError ? err.groupState : undefined
+    logger.warn(
+      { err, groupId, topic, groupState },
+      groupState === undefined
+        ? `Kafka lag unavailable: ${error}`
+        : `Kafka lag not measured: ${error} (check KAFKA_CONSUMER_GROUP and KAFKA_TOPIC)`
+    )
+    return {
+      lag: { enabled: true, available: false, groupId, topic, error, groupState },
+      lagAlert: undefined,
+    }
   }
 }
 

@@ -91,8 +91,6 @@ const GROUP_STATE_DEAD = 'Dead'
  */
 export class NoCommittedOffsetsError extends Error {
   override name = 'NoCommittedOffsetsError'
-  readonly groupId: string
-  readonly topic: string
   /** The coordinator's state for the group: `Dead` when it does not exist, else `Empty`, `Stable`... */
   readonly groupState: string
 
@@ -110,8 +108,6 @@ export class NoCommittedOffsetsError extends Error {
         ? `consumer group ${groupId} does not exist: it has no committed offsets on ${topic}`
         : `consumer group ${groupId} (${groupState}) has no committed offsets on ${topic} yet`
     )
-    this.groupId = groupId
-    this.topic = topic
     this.groupState = groupState
   }
 }
